@@ -1,0 +1,20 @@
+# Every third-party library comes from Debian's packages (scripts/install-deps.sh).
+find_package(Threads REQUIRED)
+find_package(PkgConfig REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(fmt REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(CURL REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(CLI11 QUIET)
+# Debian's cpp-httplib is a compiled library without a CMake package; its pkg-config file carries
+# the CPPHTTPLIB_* defines the library was built with, which every includer must match.
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+if(DLEXPORT_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(DLEXPORT_BUILD_BENCH)
+  find_package(benchmark REQUIRED)
+endif()
