@@ -228,17 +228,34 @@ void JsonWriter::string_value(std::string_view s) {
   write_string(s);
 }
 
-void JsonWriter::write_string(std::string_view s) {
-  out_ += '"';
-  std::size_t plain_from = 0;
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const bool ascii_plain =
-        c >= 0x20 && c != '"' && c != '\\' && (c < 0x7F || !style_.ensure_ascii);
-    if (ascii_plain && c < 0x80) {
-      ++i;
-      continue;
+namespace {
+
+// kEscape[mode][byte]: the byte cannot be copied verbatim (mode 1: ensure_ascii).
+struct EscapeTable {
+  bool needs[2][256] = {};
+  constexpr EscapeTable() {
+    for (int c = 0; c < 256; ++c) {
+      const bool special = c < 0x20 || c == '"' || c == '\\';
+      needs[0][c] = special || c >= 0x80;  // non-ASCII is validated, then copied
+      needs[1][c] = special || c >= 0x7F;
     }
+  }
+};
+constexpr EscapeTable kEscape;
+
+}  // namespace
+
+void JsonWriter::write_string(std::string_view s) {
+  const bool* needs = kEscape.needs[style_.ensure_ascii ? 1 : 0];
+  out_ += '"';
+  const auto* data = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  std::size_t plain_from = 0;
+  std::size_t i = 0;
+  while (true) {
+    while (i < n && !needs[data[i]]) ++i;
+    if (i == n) break;
+    const unsigned char c = data[i];
     if (c >= 0x80 && !style_.ensure_ascii) {
       unsigned cp;
       const std::size_t len = decode_utf8(s, i, &cp);
@@ -302,7 +319,7 @@ void JsonWriter::write_string(std::string_view s) {
     }
     plain_from = i;
   }
-  out_.append(s.data() + plain_from, s.size() - plain_from);
+  out_.append(s.data() + plain_from, n - plain_from);
   out_ += '"';
 }
 
@@ -347,7 +364,7 @@ void JsonWriter::value(const Json& v) {
       return;
     case Json::value_t::object:
       begin_object();
-      for (const auto& [k, element] : v.items()) {
+      for (const auto& [k, element] : v.get_ref<const Json::object_t&>()) {
         key(k);
         value(element);
       }
