@@ -164,9 +164,21 @@ void append_python_float(std::string& out, double value) {
   out += std::to_string(abs_exp);
 }
 
+// ",\n" followed by enough spaces for any sane depth, so a separator is one append.
+constexpr std::size_t kMaxPadding = 256;
+const char* separator_buffer() {
+  static const std::string kBuffer = ",\n" + std::string(kMaxPadding, ' ');
+  return kBuffer.data();
+}
+
 void JsonWriter::newline_indent(std::size_t depth) {
-  out_ += '\n';
-  out_.append(depth * static_cast<std::size_t>(style_.indent), ' ');
+  const std::size_t pad = depth * static_cast<std::size_t>(style_.indent);
+  if (pad <= kMaxPadding) {
+    out_.append(separator_buffer() + 1, pad + 1);
+  } else {
+    out_ += '\n';
+    out_.append(pad, ' ');
+  }
 }
 
 void JsonWriter::before_value() {
@@ -176,9 +188,18 @@ void JsonWriter::before_value() {
   }
   if (levels_.empty()) return;
   Level& level = levels_.back();
-  if (!level.first) out_ += style_.tight || style_.indent > 0 ? "," : ", ";
+  if (style_.indent > 0) {
+    const std::size_t pad = levels_.size() * static_cast<std::size_t>(style_.indent);
+    if (pad <= kMaxPadding) {
+      out_.append(separator_buffer() + (level.first ? 1 : 0), pad + (level.first ? 1 : 2));
+    } else {
+      if (!level.first) out_ += ',';
+      newline_indent(levels_.size());
+    }
+  } else if (!level.first) {
+    out_.append(style_.tight ? std::string_view(",") : std::string_view(", "));
+  }
   level.first = false;
-  if (style_.indent > 0) newline_indent(levels_.size());
 }
 
 void JsonWriter::open(char bracket) {
@@ -196,8 +217,7 @@ void JsonWriter::close(char bracket) {
 
 void JsonWriter::key(std::string_view name) {
   before_value();
-  write_string(name);
-  out_ += style_.tight ? ":" : ": ";
+  write_string(name, style_.tight ? std::string_view("\":") : std::string_view("\": "));
   after_key_ = true;
 }
 
@@ -243,9 +263,15 @@ struct EscapeTable {
 };
 constexpr EscapeTable kEscape;
 
+// Kept out of line so the scan runs on registers (unsigned char reads alias everything).
+std::size_t scan_plain(const unsigned char* data, std::size_t i, std::size_t n, const bool* needs) {
+  while (i < n && !needs[data[i]]) ++i;
+  return i;
+}
+
 }  // namespace
 
-void JsonWriter::write_string(std::string_view s) {
+void JsonWriter::write_string(std::string_view s, std::string_view closing) {
   const bool* needs = kEscape.needs[style_.ensure_ascii ? 1 : 0];
   out_ += '"';
   const auto* data = reinterpret_cast<const unsigned char*>(s.data());
@@ -253,7 +279,7 @@ void JsonWriter::write_string(std::string_view s) {
   std::size_t plain_from = 0;
   std::size_t i = 0;
   while (true) {
-    while (i < n && !needs[data[i]]) ++i;
+    i = scan_plain(data, i, n, needs);
     if (i == n) break;
     const unsigned char c = data[i];
     if (c >= 0x80 && !style_.ensure_ascii) {
@@ -320,7 +346,7 @@ void JsonWriter::write_string(std::string_view s) {
     plain_from = i;
   }
   out_.append(s.data() + plain_from, n - plain_from);
-  out_ += '"';
+  out_.append(closing);
 }
 
 void JsonWriter::value(const Json& v) {
