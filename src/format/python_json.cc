@@ -164,9 +164,21 @@ void append_python_float(std::string& out, double value) {
   out += std::to_string(abs_exp);
 }
 
+// ",\n" followed by enough spaces for any sane depth, so a separator is one append.
+constexpr std::size_t kMaxPadding = 256;
+const char* separator_buffer() {
+  static const std::string kBuffer = ",\n" + std::string(kMaxPadding, ' ');
+  return kBuffer.data();
+}
+
 void JsonWriter::newline_indent(std::size_t depth) {
-  out_ += '\n';
-  out_.append(depth * static_cast<std::size_t>(style_.indent), ' ');
+  const std::size_t pad = depth * static_cast<std::size_t>(style_.indent);
+  if (pad <= kMaxPadding) {
+    out_.append(separator_buffer() + 1, pad + 1);
+  } else {
+    out_ += '\n';
+    out_.append(pad, ' ');
+  }
 }
 
 void JsonWriter::before_value() {
@@ -176,9 +188,18 @@ void JsonWriter::before_value() {
   }
   if (levels_.empty()) return;
   Level& level = levels_.back();
-  if (!level.first) out_ += style_.tight || style_.indent > 0 ? "," : ", ";
+  if (style_.indent > 0) {
+    const std::size_t pad = levels_.size() * static_cast<std::size_t>(style_.indent);
+    if (pad <= kMaxPadding) {
+      out_.append(separator_buffer() + (level.first ? 1 : 0), pad + (level.first ? 1 : 2));
+    } else {
+      if (!level.first) out_ += ',';
+      newline_indent(levels_.size());
+    }
+  } else if (!level.first) {
+    out_.append(style_.tight ? std::string_view(",") : std::string_view(", "));
+  }
   level.first = false;
-  if (style_.indent > 0) newline_indent(levels_.size());
 }
 
 void JsonWriter::open(char bracket) {
@@ -196,8 +217,7 @@ void JsonWriter::close(char bracket) {
 
 void JsonWriter::key(std::string_view name) {
   before_value();
-  write_string(name);
-  out_ += style_.tight ? ":" : ": ";
+  write_string(name, style_.tight ? std::string_view("\":") : std::string_view("\": "));
   after_key_ = true;
 }
 
@@ -228,17 +248,40 @@ void JsonWriter::string_value(std::string_view s) {
   write_string(s);
 }
 
-void JsonWriter::write_string(std::string_view s) {
-  out_ += '"';
-  std::size_t plain_from = 0;
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const bool ascii_plain =
-        c >= 0x20 && c != '"' && c != '\\' && (c < 0x7F || !style_.ensure_ascii);
-    if (ascii_plain && c < 0x80) {
-      ++i;
-      continue;
+namespace {
+
+// kEscape[mode][byte]: the byte cannot be copied verbatim (mode 1: ensure_ascii).
+struct EscapeTable {
+  bool needs[2][256] = {};
+  constexpr EscapeTable() {
+    for (int c = 0; c < 256; ++c) {
+      const bool special = c < 0x20 || c == '"' || c == '\\';
+      needs[0][c] = special || c >= 0x80;  // non-ASCII is validated, then copied
+      needs[1][c] = special || c >= 0x7F;
     }
+  }
+};
+constexpr EscapeTable kEscape;
+
+// Kept out of line so the scan runs on registers (unsigned char reads alias everything).
+std::size_t scan_plain(const unsigned char* data, std::size_t i, std::size_t n, const bool* needs) {
+  while (i < n && !needs[data[i]]) ++i;
+  return i;
+}
+
+}  // namespace
+
+void JsonWriter::write_string(std::string_view s, std::string_view closing) {
+  const bool* needs = kEscape.needs[style_.ensure_ascii ? 1 : 0];
+  out_ += '"';
+  const auto* data = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  std::size_t plain_from = 0;
+  std::size_t i = 0;
+  while (true) {
+    i = scan_plain(data, i, n, needs);
+    if (i == n) break;
+    const unsigned char c = data[i];
     if (c >= 0x80 && !style_.ensure_ascii) {
       unsigned cp;
       const std::size_t len = decode_utf8(s, i, &cp);
@@ -302,8 +345,8 @@ void JsonWriter::write_string(std::string_view s) {
     }
     plain_from = i;
   }
-  out_.append(s.data() + plain_from, s.size() - plain_from);
-  out_ += '"';
+  out_.append(s.data() + plain_from, n - plain_from);
+  out_.append(closing);
 }
 
 void JsonWriter::value(const Json& v) {
@@ -347,7 +390,7 @@ void JsonWriter::value(const Json& v) {
       return;
     case Json::value_t::object:
       begin_object();
-      for (const auto& [k, element] : v.items()) {
+      for (const auto& [k, element] : v.get_ref<const Json::object_t&>()) {
         key(k);
         value(element);
       }

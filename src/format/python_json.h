@@ -70,7 +70,7 @@ class JsonWriter {
   void close(char bracket);
   void before_value();
   void newline_indent(std::size_t depth);
-  void write_string(std::string_view s);
+  void write_string(std::string_view s, std::string_view closing = "\"");
 
   std::string& out_;
   WriterStyle style_;

@@ -8,7 +8,7 @@ namespace {
 class RawFormat final : public Format {
  public:
   explicit RawFormat(const FormatOptions& options)
-      : style_{options.pretty ? 2 : 0, /*ensure_ascii=*/false, /*tight=*/true} {}
+      : style_{options.pretty ? 2 : 0, /*ensure_ascii=*/false, /*tight=*/!options.pretty} {}
 
   std::string_view name() const override { return "raw"; }
   std::string_view content_type() const override { return "application/json"; }
