@@ -138,6 +138,17 @@ Result<StagingDataset> StagingDatasets::ensure(const dataloop::Driver& driver) {
     // Not retried: a create that timed out may have succeeded, and a retry would make a second
     // dataset. The convergence below handles duplicates anyway, but one attempt keeps it rare.
     auto created = client_.create_dataset(name, driver.project_id, driver.id);
+    if (!created && created.error().code() == StatusCode::kAlreadyExists) {
+      // Names are unique per project: another instance created it between our lookup and our
+      // create. Adopt theirs.
+      DLX_ASSIGN_OR_RETURN(auto theirs, candidates(driver));
+      if (theirs.empty())
+        return created.error().annotate("creating staging dataset '" + name + "'");
+      DLX_ASSIGN_OR_RETURN(result.dataset, adopt_oldest(driver, std::move(theirs)));
+      std::lock_guard<std::mutex> lock(mu_);
+      cache_[driver.id] = result;
+      return result;
+    }
     if (!created) return created.error().annotate("creating staging dataset '" + name + "'");
     DLX_RETURN_IF_ERROR(mark(*created));
     // Another instance may have created one at the same moment: everybody keeps the oldest.

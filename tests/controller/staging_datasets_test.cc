@@ -189,5 +189,28 @@ TEST_F(StagingTest, MarksAnUnmarkedDatasetLeftByACrash) {
   EXPECT_EQ((*platform_.dataset(id))["metadata"]["system"]["exportSolution"], true);
 }
 
+TEST_F(StagingTest, AdoptsWhenTheCreateAnswersAlreadyExists) {
+  platform_.add_driver(kDriver, false);
+  auto driver = validate_driver(*client_, retry_.policy(), kDriver);
+  ASSERT_TRUE(driver);
+  // Another instance creates (but has not marked) the dataset between our lookup and our create;
+  // the platform then answers 409 because names are unique per project.
+  std::string theirs;
+  platform_.set_hook([&](const http::Request& r) -> std::optional<Result<http::Response>> {
+    if (r.method == http::Method::kPost && r.url.ends_with("/datasets")) {
+      Json d = {{"name", staging_dataset_name(kDriver)}, {"driver", kDriver}};
+      theirs = platform_.add_dataset(d)["id"];
+      return http::testing::json_response(409, Json{{"message", "already exists"}});
+    }
+    return std::nullopt;
+  });
+  StagingDatasets staging(*client_, retry_.policy());
+  auto dataset = staging.ensure(*driver);
+  ASSERT_TRUE(dataset) << dataset.error().to_string();
+  EXPECT_EQ(dataset->dataset.id, theirs);
+  EXPECT_FALSE(dataset->created);
+  EXPECT_EQ(platform_.datasets().size(), 1u);
+}
+
 }  // namespace
 }  // namespace dlexport::controller
