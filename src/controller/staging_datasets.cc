@@ -135,9 +135,12 @@ Result<StagingDataset> StagingDatasets::ensure(const dataloop::Driver& driver) {
                  result.dataset.name, driver.id);
   } else {
     const std::string name = staging_dataset_name(driver.id);
-    // Not retried: a create that timed out may have succeeded, and a retry would make a second
-    // dataset. The convergence below handles duplicates anyway, but one attempt keeps it rare.
-    auto created = client_.create_dataset(name, driver.project_id, driver.id);
+    // Retrying is safe: if an attempt that looked failed did create the dataset, the retry is
+    // answered 409 (names are unique per project) and we adopt it below; a duplicate that still
+    // slips through is removed by the convergence step.
+    auto created = worker::retrying(retry_, "POST /datasets", [&] {
+      return client_.create_dataset(name, driver.project_id, driver.id);
+    });
     if (!created && created.error().code() == StatusCode::kAlreadyExists) {
       // Names are unique per project: another instance created it between our lookup and our
       // create. Adopt theirs.
