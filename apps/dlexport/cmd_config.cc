@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "app/docs.h"
 #include "apps/dlexport/cli_support.h"
 #include "apps/dlexport/command.h"
 #include "config/config.h"
@@ -33,7 +34,7 @@ class ConfigCommand final : public Command {
 
   int run() override {
     if (docs_->parsed()) {
-      std::cout << settings_table();
+      std::cout << app::settings_markdown();
       return kExitOk;
     }
     auto options =
@@ -46,16 +47,6 @@ class ConfigCommand final : public Command {
     }
     std::cout << config::describe(*options);
     return kExitOk;
-  }
-
-  // The README's reference table (kept in sync by a test).
-  static std::string settings_table() {
-    std::string out = "| setting | environment | default | meaning |\n|---|---|---|---|\n";
-    for (const auto& doc : config::setting_docs()) {
-      out += fmt::format("| `{}` | `{}` | {} | {} |\n", doc.key, doc.env,
-                         doc.default_value.empty() ? "" : "`" + doc.default_value + "`", doc.help);
-    }
-    return out;
   }
 
  private:
