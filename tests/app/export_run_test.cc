@@ -253,5 +253,27 @@ TEST_F(ExportRunTest, CleanupNoneLeavesStagedItemsAndOnShutdownRemovesThem) {
   EXPECT_EQ(platform_.bucket().size(), 8u);
 }
 
+TEST_F(ExportRunTest, StopRequestSkipsListingAndStillRunsShutdownCleanup) {
+  add_items(8);
+  cleanup_options_.immediate = false;
+  ASSERT_TRUE(run().ok());
+  ASSERT_EQ(platform_.items_of(staging_id()).size(), 8u);
+  cleanup_options_.on_shutdown = true;
+  std::atomic<bool> stop{true};  // SIGTERM arrived before the listing started
+  ExportDeps deps{*client_,        retry_.policy(),  *format_, *tmpl_, ledger_.get(),
+                  export_options_, cleanup_options_, nullptr,  &stop};
+  ExportRequest request;
+  request.driver_id = kDriver;
+  request.dataset_id = source_;
+  platform_.reset_counts();
+  const ExportReport report = run_export(deps, request);
+  EXPECT_TRUE(report.interrupted);
+  EXPECT_FALSE(report.ok());
+  EXPECT_EQ(report.counts.done(), 0);
+  EXPECT_EQ(uploads(), 0);
+  EXPECT_TRUE(platform_.items_of(staging_id()).empty());
+  EXPECT_EQ(platform_.bucket().size(), 8u);
+}
+
 }  // namespace
 }  // namespace dlexport::app
