@@ -51,8 +51,11 @@ class CleanupE2E : public ::testing::Test {
 
 TEST_F(CleanupE2E, OrphansAreDeletedOnlyWhenTheDriverAnswers404) {
   const std::string orphan = "66000000000000000000d601", live = "66000000000000000000d602";
+  // The emulator cannot delete a driver and refuses datasets naming an unknown driver id, but it
+  // accepts a driver reference that is not an id; GET /drivers/{that} answers 404 like a deleted
+  // driver, which is all orphan cleanup looks at.
   emu_.admin("POST", "/__admin/fixture",
-             Json{{"datasets", Json::array({staging_dataset(orphan, "66000000000000000000dead"),
+             Json{{"datasets", Json::array({staging_dataset(orphan, "deleted-driver"),
                                             staging_dataset(live, kSafeDriver)})}});
   auto exists = [&](const std::string& id) {
     Json counts = emu_.admin("GET", "/__admin/counts");
