@@ -70,6 +70,9 @@ struct UploadRequest {
   UploadMode mode = UploadMode::kSkip;
   std::string creator;      // email from the caller's JWT
   std::optional<Json> user_metadata;  // the optional `metadata` form field, parsed
+
+  // The optional `description` form field; becomes the item's top-level `description`.
+  std::optional<std::string> description;
 };
 
 struct UploadResult {

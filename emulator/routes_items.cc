@@ -1,0 +1,93 @@
+// Items (WIRE.md §4, §6, §7): GET|DELETE /items/{id} and the multipart upload
+// POST /datasets/{id}/items?mode=skip|overwrite.
+
+#include "emulator/routes.h"
+
+namespace dlexport::emulator::internal {
+namespace {
+
+const httplib::MultipartFormData* form_field(const httplib::Request& req, const char* name) {
+  auto it = req.files.find(name);
+  return it == req.files.end() ? nullptr : &it->second;
+}
+
+void upload(Call& call) {
+  const httplib::Request& req = call.req;
+  if (!req.is_multipart_form_data()) {
+    reply_error(call.res, 400, "upload must be multipart/form-data");
+    return;
+  }
+  UploadRequest upload;
+  upload.dataset_id = call.params[0];
+  upload.creator = call.caller;
+  const std::string mode = req.has_param("mode") ? req.get_param_value("mode") : "skip";
+  if (mode == "skip") {
+    upload.mode = UploadMode::kSkip;
+  } else if (mode == "overwrite") {
+    upload.mode = UploadMode::kOverwrite;
+  } else {
+    reply_error(call.res, 400, "mode must be skip or overwrite");
+    return;
+  }
+  const auto* type = form_field(req, "type");
+  if (type != nullptr && type->content != "file") {
+    reply_error(call.res, 400, "only type=file uploads are supported");
+    return;
+  }
+  const auto* path = form_field(req, "path");
+  const auto* file = form_field(req, "file");
+  if (file == nullptr) {
+    reply_error(call.res, 400, "missing form field 'file'");
+    return;
+  }
+  // The item path comes from `path`: the part's filename is percent-encoded by the SDK.
+  if (path != nullptr && !path->content.empty()) {
+    upload.path = path->content;
+  } else if (!file->filename.empty()) {
+    upload.path = "/" + file->filename;
+  } else {
+    reply_error(call.res, 400, "missing form field 'path'");
+    return;
+  }
+  if (const auto* metadata = form_field(req, "metadata")) {
+    try {
+      upload.user_metadata = Json::parse(metadata->content);
+    } catch (const Json::exception&) {
+      reply_error(call.res, 400, "form field 'metadata' is not valid JSON");
+      return;
+    }
+  }
+  if (const auto* description = form_field(req, "description")) {
+    upload.description = description->content;
+  }
+  upload.content = file->content;
+  upload.mimetype = file->content_type.empty() ? "application/octet-stream" : file->content_type;
+
+  Result<UploadResult> result = call.ctx.store->upload(upload);
+  if (!result.has_value()) {
+    reply_status(call.res, result.error());
+    return;
+  }
+  call.res.set_header("x-item-op", result->op);
+  reply_json(call.res, 200, result->item);
+}
+
+}  // namespace
+
+void add_item_routes(Router& router) {
+  router.add("GET", "/api/v1/items/{id}", Auth::kRequired, [](Call& call) {
+    reply_result(call.res, call.ctx.store->get(Kind::kItem, call.params[0]));
+  });
+  router.add("DELETE", "/api/v1/items/{id}", Auth::kRequired, [](Call& call) {
+    Status status = call.ctx.store->delete_item(call.params[0]);
+    if (!status.is_ok()) {
+      reply_status(call.res, status);
+      return;
+    }
+    call.res.status = 200;  // recorded: 200 with an empty body
+    call.res.set_content("", kJsonContentType);
+  });
+  router.add("POST", "/api/v1/datasets/{id}/items", Auth::kRequired, upload);
+}
+
+}  // namespace dlexport::emulator::internal
