@@ -264,7 +264,7 @@ std::vector<std::string> recordings_with_requests() {
 
 INSTANTIATE_TEST_SUITE_P(Recordings, ReplayTest, ::testing::ValuesIn(recordings_with_requests()),
                          [](const ::testing::TestParamInfo<std::string>& param) {
-                           std::string n = param.param.substr(0, info.param.rfind('.'));
+                           std::string n = param.param.substr(0, param.param.rfind('.'));
                            for (char& c : n) {
                              if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
                            }
