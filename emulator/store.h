@@ -70,9 +70,7 @@ struct UploadRequest {
   UploadMode mode = UploadMode::kSkip;
   std::string creator;      // email from the caller's JWT
   std::optional<Json> user_metadata;  // the optional `metadata` form field, parsed
-
-  // The optional `description` form field; becomes the item's top-level `description`.
-  std::optional<std::string> description;
+  std::optional<std::string> description;  // the optional `description` form field
 };
 
 struct UploadResult {
