@@ -25,6 +25,8 @@ namespace dlexport::emulator::internal {
 
 inline constexpr std::string_view kApiPrefix = "/api/v1";
 inline constexpr const char* kJsonContentType = "application/json; charset=utf-8";
+// Where the server keeps a multipart request's Content-Type (see the pre-routing hook).
+inline constexpr const char* kMultipartTypeHeader = "X-Dlx-Multipart-Content-Type";
 
 // What every handler shares.
 struct ServerContext {

@@ -1,22 +1,34 @@
 // Items (WIRE.md §4, §6, §7): GET|DELETE /items/{id} and the multipart upload
 // POST /datasets/{id}/items?mode=skip|overwrite.
 
+#include <map>
+
+#include "emulator/multipart.h"
 #include "emulator/routes.h"
 
 namespace dlexport::emulator::internal {
 namespace {
 
-const httplib::MultipartFormData* form_field(const httplib::Request& req, const char* name) {
-  auto it = req.files.find(name);
-  return it == req.files.end() ? nullptr : &it->second;
+using Form = std::map<std::string, FormPart>;
+
+const FormPart* form_field(const Form& form, const char* name) {
+  auto it = form.find(name);
+  return it == form.end() ? nullptr : &it->second;
 }
 
 void upload(Call& call) {
   const httplib::Request& req = call.req;
-  if (!req.is_multipart_form_data()) {
+  const std::string content_type = req.get_header_value(kMultipartTypeHeader);
+  if (content_type.empty()) {
     reply_error(call.res, 400, "upload must be multipart/form-data");
     return;
   }
+  Result<Form> parsed = parse_multipart(req.body, multipart_boundary(content_type));
+  if (!parsed.has_value()) {
+    reply_status(call.res, parsed.error());
+    return;
+  }
+  const Form& form = *parsed;
   UploadRequest upload;
   upload.dataset_id = call.params[0];
   upload.creator = call.caller;
@@ -29,13 +41,13 @@ void upload(Call& call) {
     reply_error(call.res, 400, "mode must be skip or overwrite");
     return;
   }
-  const auto* type = form_field(req, "type");
+  const auto* type = form_field(form, "type");
   if (type != nullptr && type->content != "file") {
     reply_error(call.res, 400, "only type=file uploads are supported");
     return;
   }
-  const auto* path = form_field(req, "path");
-  const auto* file = form_field(req, "file");
+  const auto* path = form_field(form, "path");
+  const auto* file = form_field(form, "file");
   if (file == nullptr) {
     reply_error(call.res, 400, "missing form field 'file'");
     return;
@@ -49,7 +61,7 @@ void upload(Call& call) {
     reply_error(call.res, 400, "missing form field 'path'");
     return;
   }
-  if (const auto* metadata = form_field(req, "metadata")) {
+  if (const auto* metadata = form_field(form, "metadata")) {
     try {
       upload.user_metadata = Json::parse(metadata->content);
     } catch (const Json::exception&) {
@@ -57,7 +69,7 @@ void upload(Call& call) {
       return;
     }
   }
-  if (const auto* description = form_field(req, "description")) {
+  if (const auto* description = form_field(form, "description")) {
     upload.description = description->content;
   }
   upload.content = file->content;

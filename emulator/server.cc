@@ -324,6 +324,17 @@ Result<std::unique_ptr<Server>> Server::start(ServerOptions options) {
   http.set_tcp_nodelay(true);
   http.set_payload_max_length(options.payload_max_bytes);
 
+  // cpp-httplib 0.11.4 listens with a backlog of 5, which drops SYNs when dozens of clients
+  // connect at once (each drop costs the client a 1 s retransmit). Capture the listening socket
+  // to raise the backlog after bind.
+  auto listen_fd = std::make_shared<std::atomic<int>>(-1);
+  http.set_socket_options([listen_fd](int sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    int expected = -1;
+    listen_fd->compare_exchange_strong(expected, sock);
+  });
+
   int port = options.port;
   if (port == 0) {
     port = http.bind_to_any_port(options.host);
@@ -334,6 +345,7 @@ Result<std::unique_ptr<Server>> Server::start(ServerOptions options) {
     return unavailable("cannot listen on " + options.host + ":" + std::to_string(options.port));
   }
   raw->port = port;
+  if (listen_fd->load() >= 0) ::listen(listen_fd->load(), SOMAXCONN);
   const std::string url_host = options.host.find(':') != std::string::npos
                                    ? "[" + options.host + "]"
                                    : (options.host == "0.0.0.0" ? "127.0.0.1" : options.host);
@@ -351,6 +363,20 @@ Result<std::unique_ptr<Server>> Server::start(ServerOptions options) {
   internal::add_item_routes(raw->api);
   internal::add_misc_routes(raw->api);
   internal::add_admin_routes(raw->admin);
+
+  // Multipart bodies are read raw and parsed by emulator/multipart.h: cpp-httplib 0.11.4's
+  // streaming parser fails on the small chunks aiohttp sends. The pre-routing hook runs before
+  // the body is read; the Request it sees is the server's own mutable object.
+  http.set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
+    if (req.is_multipart_form_data()) {
+      auto& mutable_req = const_cast<httplib::Request&>(req);
+      const std::string original = req.get_header_value("Content-Type");
+      mutable_req.headers.erase("Content-Type");
+      mutable_req.headers.emplace("Content-Type", "application/octet-stream");
+      mutable_req.headers.emplace(internal::kMultipartTypeHeader, original);
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
 
   auto handler = [raw](const httplib::Request& req, httplib::Response& res) {
     raw->dispatch(req, res);
