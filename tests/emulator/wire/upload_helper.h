@@ -49,21 +49,22 @@ inline std::string multipart_body(const std::string& boundary, const std::vector
   return body;
 }
 
-// POSTs `body` chunked (13-ish chunks like aiohttp) with the given multipart boundary.
+// POSTs `body` with Transfer-Encoding: chunked, one chunk per line (cut after each CRLF), so
+// that like aiohttp's stream there are many small chunks, some only 2 bytes ("\r\n").
 inline httplib::Result post_chunked(httplib::Client& client, const std::string& path,
                                     const httplib::Headers& headers, std::string body,
                                     const std::string& content_type) {
-  const std::size_t chunk = std::max<std::size_t>(1, body.size() / 13 + 1);
   auto shared = std::make_shared<std::string>(std::move(body));
   return client.Post(
       path, headers,
-      [shared, chunk](std::size_t offset, httplib::DataSink& sink) {
+      [shared](std::size_t offset, httplib::DataSink& sink) {
         if (offset >= shared->size()) {
           sink.done();
           return true;
         }
-        const std::size_t n = std::min(chunk, shared->size() - offset);
-        sink.write(shared->data() + offset, n);
+        const std::size_t eol = shared->find("\r\n", offset);
+        const std::size_t end = eol == std::string::npos ? shared->size() : eol + 2;
+        sink.write(shared->data() + offset, end - offset);
         return true;
       },
       content_type);
