@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "emulator/dql.h"
+#include "emulator/entities.h"
 
 namespace dlexport::emulator {
 namespace {
@@ -50,7 +51,7 @@ DriverStorage::DriverStorage(fs::path root)
 Result<std::string> DriverStorage::object_key(const Json& driver, std::string_view filename) {
   std::string bucket = trim_slashes(bucket_of(driver));
   if (bucket.empty()) {
-    return failed_precondition("driver " + driver.value("id", std::string("?")) +
+    return failed_precondition("driver " + string_field(driver, "id", "?") +
                                " has no bucketName, bucket or containerName");
   }
   std::string key = bucket;

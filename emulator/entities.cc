@@ -71,6 +71,20 @@ std::string entity_url(const std::string& base, Kind kind, std::string_view id) 
   return url;
 }
 
+std::string string_field(const Json& json, const char* key, std::string fallback) {
+  if (!json.is_object()) return fallback;
+  auto it = json.find(key);
+  if (it == json.end() || !it->is_string()) return fallback;
+  return it->get<std::string>();
+}
+
+bool bool_field(const Json& json, const char* key, bool fallback) {
+  if (!json.is_object()) return fallback;
+  auto it = json.find(key);
+  if (it == json.end() || !it->is_boolean()) return fallback;
+  return it->get<bool>();
+}
+
 void set_default(Json& json, const char* key, Json value) {
   if (!json.contains(key)) json[key] = std::move(value);
 }
@@ -244,8 +258,8 @@ void fill_item(Json& item, const Json& dataset, const std::string& base, const s
   if (item.contains("filename") && item["filename"].is_string()) {
     split_filename(item["filename"].get<std::string>(), &dir, &name);
   } else {
-    dir = item.value("dir", "/");
-    name = item.value("name", id);
+    dir = string_field(item, "dir", "/");
+    name = string_field(item, "name", id);
     item["filename"] = join_filename(dir, name);
   }
   set_default(item, "dir", dir);
@@ -258,7 +272,7 @@ void fill_item(Json& item, const Json& dataset, const std::string& base, const s
   set_default(item, "stream", url + "/stream");
   set_default(item, "thumbnail", url + "/thumbnail");
   set_default(item, "annotations", url + "/annotations");
-  set_default(item, "creator", dataset.value("creator", kDefaultCreator));
+  set_default(item, "creator", string_field(dataset, "creator", kDefaultCreator));
   set_default(item, "updatedAt", item["createdAt"]);
   set_default(item, "updatedBy", item["creator"]);
   set_default(item, "spec", "MasterItemSpec");
@@ -270,25 +284,17 @@ void fill_item(Json& item, const Json& dataset, const std::string& base, const s
 
 void fill_annotation(Json& annotation, const Json& item, const std::string& base,
                      const std::string& now) {
-  const std::string id = annotation["id"].get<std::string>();
   const std::string item_id = item["id"].get<std::string>();
   const Json dataset_id = item["datasetId"];
   set_default(annotation, "datasetId", dataset_id);
-  set_default(annotation, "type", "box");
-  set_default(annotation, "label", "");
-  set_default(annotation, "attributes", Json::array());
-  set_default(annotation, "metadata", Json{{"system", Json::object()}, {"user", Json::object()}});
-  set_default(annotation, "creator", item.value("creator", kDefaultCreator));
+  set_default(annotation, "creator", string_field(item, "creator", kDefaultCreator));
   set_default(annotation, "createdAt", now);
   set_default(annotation, "updatedBy", annotation["creator"]);
   set_default(annotation, "updatedAt", annotation["createdAt"]);
   set_default(annotation, "itemId", item_id);
-  set_default(annotation, "url", entity_url(base, Kind::kAnnotation, id));
   set_default(annotation, "item", entity_url(base, Kind::kItem, item_id));
   set_default(annotation, "dataset",
               entity_url(base, Kind::kDataset, dataset_id.get<std::string>()));
-  set_default(annotation, "hash", "0000000000000000" + id);
-  set_default(annotation, "source", "ui");
 }
 
 void fill_recipe(Json& recipe, const std::string& base, const std::string& now) {

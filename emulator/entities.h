@@ -27,6 +27,10 @@ std::string_view kind_segment(Kind kind);
 // "<base>/<segment>/<id>"
 std::string entity_url(const std::string& base, Kind kind, std::string_view id);
 
+// json[key] when it is a string / a boolean, else `fallback` (never throws on odd input).
+std::string string_field(const Json& json, const char* key, std::string fallback = "");
+bool bool_field(const Json& json, const char* key, bool fallback);
+
 // Sets json[key] = value unless the key is present.
 void set_default(Json& json, const char* key, Json value);
 
@@ -53,6 +57,9 @@ void fill_dataset(Json& dataset, const std::string& base, const std::string& now
 // `metadata` is left as given when present (it is the platform's, served verbatim); counts are
 // not filled here (the store serves them live unless the fixture states them).
 void fill_item(Json& item, const Json& dataset, const std::string& base, const std::string& now);
+// Only datasetId, itemId, the item/dataset links and authorship are filled; url, type, label,
+// metadata, attributes, hash and source stay as given, because the golden vectors contain
+// platform annotations without them and the SDK's export reacts to their absence (§5.2).
 void fill_annotation(Json& annotation, const Json& item, const std::string& base,
                      const std::string& now);
 void fill_recipe(Json& recipe, const std::string& base, const std::string& now);

@@ -81,6 +81,9 @@ Result<UploadResult> Store::upload(const UploadRequest& request) {
   if (auto existing = ds->by_filename.find(filename); existing != ds->by_filename.end()) {
     ItemRec& rec = ds->items.at(existing->second);
     rec.content = request.content;
+    if (!rec.json["metadata"].is_object()) rec.json["metadata"] = Json::object();
+    if (!rec.json["metadata"]["system"].is_object())
+      rec.json["metadata"]["system"] = Json::object();
     Json& system = rec.json["metadata"]["system"];
     system["size"] = request.content.size();
     system["mimetype"] = mimetype;
@@ -138,7 +141,7 @@ Status Store::delete_item(std::string_view id) {
 
 Result<std::int64_t> Store::delete_by_query(std::string_view dataset_id, const Json& body) {
   if (!body.is_object()) return invalid_argument("the query body must be a JSON object");
-  if (body.value("resource", "items") != "items") {
+  if (string_field(body, "resource", "items") != "items") {
     return invalid_argument("delete queries support resource 'items' only");
   }
   DLX_ASSIGN_OR_RETURN(Filter filter, Filter::compile(body.value("filter", Json::object())));

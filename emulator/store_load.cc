@@ -70,7 +70,8 @@ static Result<Json> create_dataset_locked(Store::State& s, const Json& body,
         check_driver_ref(s, driver, body.contains("driver") ? "driver" : "driverId"));
   }
   for (const auto& [id, ds] : s.datasets) {
-    if (ds.json.value("name", "") == name && ds.json.value("projects", Json::array()) == projects) {
+    if (string_field(ds.json, "name") == name &&
+        ds.json.value("projects", Json::array()) == projects) {
       return Status(StatusCode::kAlreadyExists, "a dataset named '" + name + "' already exists");
     }
   }
@@ -80,7 +81,7 @@ static Result<Json> create_dataset_locked(Store::State& s, const Json& body,
   if (!driver.is_null()) ds["driver"] = driver;
   if (body.contains("metadata") && body["metadata"].is_object()) ds["metadata"] = body["metadata"];
   fill_dataset(ds, s.base, now);
-  if (body.value("createDefaultRecipe", true)) {
+  if (bool_field(body, "createDefaultRecipe", true)) {
     Json& recipes = ds["metadata"]["system"]["recipes"];
     if (recipes.empty()) recipes.push_back(make_default_recipe(s, projects, creator, now));
   }
@@ -185,7 +186,8 @@ Result<Json> Store::load_fixture(const Json& fixture) {
   if (auto it = fixture.find("users"); it != fixture.end() && it->is_array()) {
     for (const Json& u : *it) {
       if (!u.is_object() || !u.contains("email")) return invalid_argument("users need an email");
-      User user{u.value("email", ""), u.value("password", ""), u.value("refresh_token", "")};
+      User user{string_field(u, "email"), string_field(u, "password"),
+                string_field(u, "refresh_token")};
       std::erase_if(s.users, [&](const User& x) { return x.email == user.email; });
       if (!user.refresh_token.empty()) s.refresh_tokens[user.refresh_token] = user.email;
       s.users.push_back(std::move(user));
@@ -271,7 +273,7 @@ Result<Json> Store::load_fixture(const Json& fixture) {
         } else if (!keep_annotations.empty()) {
           --ds->annotated_items;  // re-counted below
         }
-        auto f = old->by_filename.find(it->second.json.value("filename", ""));
+        auto f = old->by_filename.find(string_field(it->second.json, "filename"));
         if (f != old->by_filename.end() && f->second == id) old->by_filename.erase(f);
         old->items.erase(it);
       }
@@ -287,7 +289,7 @@ Result<Json> Store::load_fixture(const Json& fixture) {
       rec.json = std::move(e);
       rec.annotations = std::move(keep_annotations);
       if (!rec.annotations.empty()) ++ds->annotated_items;
-      ds->by_filename[rec.json.value("filename", "")] = id;
+      ds->by_filename[string_field(rec.json, "filename")] = id;
       ds->items.emplace(id, std::move(rec));
     }
     loaded["items"] = items->size();
@@ -355,9 +357,9 @@ Result<Json> Store::generate(const Json& spec) {
   if (auto it = spec.find("seed"); it != spec.end() && it->is_number_integer()) {
     seed = it->get<std::uint64_t>();
   }
-  std::string project_id = spec.value("project_id", "");
-  std::string dataset_id = spec.value("dataset_id", "");
-  const std::string driver_id = spec.value("driver_id", "");
+  std::string project_id = string_field(spec, "project_id");
+  std::string dataset_id = string_field(spec, "dataset_id");
+  const std::string driver_id = string_field(spec, "driver_id");
 
   State& s = *state_;
   std::unique_lock<std::shared_mutex> lock(s.mu);
@@ -374,7 +376,7 @@ Result<Json> Store::generate(const Json& spec) {
   }
   DatasetRec* ds = dataset_id.empty() ? nullptr : s.dataset(dataset_id);
   if (ds == nullptr) {
-    Json body = {{"name", spec.value("dataset_name", "generated-" + std::to_string(seed))},
+    Json body = {{"name", string_field(spec, "dataset_name", "generated-" + std::to_string(seed))},
                  {"projects", Json::array({project_id})}};
     if (!driver_id.empty()) body["driver"] = driver_id;
     DLX_ASSIGN_OR_RETURN(Json created, create_dataset_locked(s, body, "generator@dataloop.local"));

@@ -72,7 +72,7 @@ class AnnotationDocument : public Document {
 
 Result<QueryPage> Store::query(std::string_view dataset_id, const Json& body) const {
   if (!body.is_object()) return invalid_argument("the query body must be a JSON object");
-  std::string resource = body.value("resource", "items");
+  std::string resource = string_field(body, "resource", "items");
   if (resource != "items" && resource != "annotations") {
     return invalid_argument("unsupported query resource '" + resource + "'");
   }
@@ -177,7 +177,7 @@ Result<QueryPage> Store::query_datasets(const Json& body) const {
   DLX_ASSIGN_OR_RETURN(Filter filter, Filter::compile(body.value("filter", Json::object())));
   DLX_ASSIGN_OR_RETURN(SortSpec sort, parse_sort(body));
   DLX_ASSIGN_OR_RETURN(PageSpec page, parse_page(body));
-  const bool system_space = body.value("systemSpace", false);
+  const bool system_space = bool_field(body, "systemSpace", false);
   std::vector<std::string> projects;
   if (const Json* p = find_path(body, "context.projects"); p != nullptr && p->is_array()) {
     for (const Json& id : *p) {

@@ -230,11 +230,11 @@ struct Store::State {
                    std::vector<FileRemoval>* removals) {
     for (const ObjectId& ann : it->second.annotations) ds.annotations.erase(ann);
     if (!it->second.annotations.empty()) --ds.annotated_items;
-    const std::string filename = it->second.json.value("filename", "");
+    const std::string filename = string_field(it->second.json, "filename");
     auto f = ds.by_filename.find(filename);
     if (f != ds.by_filename.end() && f->second == it->first) ds.by_filename.erase(f);
-    if (const Json* driver = driver_of(ds);
-        driver != nullptr && removals != nullptr && driver->value("allowExternalDelete", false)) {
+    if (const Json* driver = driver_of(ds); driver != nullptr && removals != nullptr &&
+                                            bool_field(*driver, "allowExternalDelete", false)) {
       removals->push_back({*driver, ds.json["id"].get<std::string>(), filename});
     }
     ds.items.erase(it);
