@@ -99,6 +99,19 @@ void add_item_routes(Router& router) {
     call.res.status = 200;  // recorded: 200 with an empty body
     call.res.set_content("", kJsonContentType);
   });
+  router.add("GET", "/api/v1/items/{id}/stream", Auth::kRequired, [](Call& call) {
+    Result<Json> item = call.ctx.store->get(Kind::kItem, call.params[0]);
+    Result<std::string> content = call.ctx.store->item_content(call.params[0]);
+    if (!item.has_value() || !content.has_value()) {
+      reply_status(call.res, item.has_value() ? content.error() : item.error());
+      return;
+    }
+    std::string mimetype = "application/octet-stream";
+    const Json& system = field(field(*item, "metadata"), "system");
+    if (field(system, "mimetype").is_string()) mimetype = system["mimetype"].get<std::string>();
+    call.res.status = 200;
+    call.res.set_content(*content, mimetype);
+  });
   router.add("POST", "/api/v1/datasets/{id}/items", Auth::kRequired, upload);
 }
 

@@ -117,6 +117,10 @@ void add_paging_entities(Json* fixture) {
     Json a = annotation_template;
     std::snprintf(id, sizeof(id), "66000000000000000000%04x", 0x904 + 2 * k);
     a["id"] = id;
+    if (a.contains("url")) {
+      std::string url = a["url"];
+      a["url"] = url.substr(0, url.rfind('/') + 1) + id;
+    }
     a["hash"] = std::string("0000000000000000") + id;
     const int item_index = k < 1150 ? 0 : k - 1149;
     std::snprintf(id, sizeof(id), "66000000000000000000%04x", 0x006 + item_index);

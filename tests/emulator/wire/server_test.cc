@@ -333,6 +333,11 @@ TEST_F(WireTest, DriverStorageKeepsFilesUnlessAllowExternalDelete) {
   ASSERT_EQ(r->status, 200) << r->body;
   EXPECT_EQ(r->get_header_value("x-item-op"), "overwrite");
   EXPECT_EQ(read_file(keep_file), R"({"a": 2})");
+  r = c->Get("/api/v1/items/" + keep_item + "/stream", auth());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, R"({"a": 2})");
+  EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
 
   r = c->Delete("/api/v1/items/" + keep_item, auth());
   EXPECT_EQ(r->status, 200);
