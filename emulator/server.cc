@@ -387,6 +387,15 @@ Result<std::unique_ptr<Server>> Server::start(ServerOptions options) {
   http.Patch(".*", handler);
   http.Delete(".*", handler);
   http.Options(".*", handler);
+  // Errors cpp-httplib answers itself (unparsable request, payload too large) get the same JSON
+  // body and request id as ours.
+  http.set_error_handler([raw](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    if (!res.has_header("x-request-id")) {
+      res.set_header("x-request-id", "emu-e" + std::to_string(raw->next_request_id.fetch_add(1)));
+    }
+    reply_error(res, res.status, "request rejected by the HTTP layer");
+  });
   http.set_exception_handler(
       [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
         std::string what = "internal error";

@@ -152,6 +152,15 @@ TEST_F(WireTest, UnknownRouteAndBadJsonAnswerJsonErrors) {
   expect_error_body(c->Post("/api/v1/webhooks", auth(), "[1, 2]", "application/json"), 400);
 }
 
+TEST_F(WireTest, OversizedPayloadGetsAJsonError) {
+  ServerOptions options;
+  options.payload_max_bytes = 1024;
+  start(options);
+  expect_error_body(
+      client()->Post("/api/v1/datasets/query", auth(), std::string(4096, ' '), "application/json"),
+      413);
+}
+
 TEST_F(WireTest, DriversListIsAPlainArrayFilteredByProject) {
   auto c = client();
   Json drivers = body_json(c->Get(std::string("/api/v1/drivers?projectId=") + kProject, auth()));
