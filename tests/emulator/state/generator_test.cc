@@ -179,7 +179,12 @@ TEST(Generator, LargeDatasetTimings) {
       {"page", 0},
       {"pageSize", 1000},
       {"resource", "items"}};
-  auto page = store.query(ds, items_q);  // warm-up: first touch of the freshly built maps
+  Json first_items_q = items_q;
+  first_items_q["filter"]["$and"].erase(2);
+  auto tf0 = Clock::now();
+  auto page = store.query(ds, first_items_q);  // first page: scans, then caches the matches
+  auto tf1 = Clock::now();
+  EXPECT_EQ(page->total_items, 100000);
   auto t2 = Clock::now();
   page = store.query(ds, items_q);
   auto t3 = Clock::now();
@@ -212,15 +217,15 @@ TEST(Generator, LargeDatasetTimings) {
   auto scan = store.query(ds, first_ann_page);
   auto t7 = Clock::now();
   EXPECT_EQ(scan->total_items, 1000000);
-  std::printf(
-      "[timing] generate 100k items x 10 annotations: %lld ms\n"
-      "[timing] items keyset page (hidden/type/id$gt, 50k remaining): %lld ms\n"
-      "[timing] same filter, pageSize 1 (count only): %lld ms\n"
-      "[timing] annotations itemId $in [100] + type $in page: %lld ms\n"
-      "[timing] annotations first page, full 1M count: %lld ms\n",
-      static_cast<long long>(ms(t1 - t0)), static_cast<long long>(ms(t3 - t2)),
-      static_cast<long long>(ms(tc1 - tc0)), static_cast<long long>(ms(t5 - t4)),
-      static_cast<long long>(ms(t7 - t6)));
+  auto report = [&](const char* what, Clock::duration d) {
+    std::printf("[timing] %s: %lld ms\n", what, static_cast<long long>(ms(d)));
+  };
+  report("generate 100k items x 10 annotations", t1 - t0);
+  report("items first page (hidden/type: scans 100k, fills the match cache)", tf1 - tf0);
+  report("items keyset page (same filter + id $gt, 50k remaining)", t3 - t2);
+  report("same keyset filter, pageSize 1", tc1 - tc0);
+  report("annotations itemId $in [100 items] + type $in", t5 - t4);
+  report("annotations first page with the full 1M count (scan)", t7 - t6);
 }
 
 }  // namespace
