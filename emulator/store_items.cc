@@ -60,10 +60,12 @@ Result<UploadResult> Store::upload(const UploadRequest& request) {
   }
 
   // The bucket write happens outside the store lock; the key lock keeps it ordered.
-  if (driver && s.storage)
+  if (driver && s.storage) {
     DLX_RETURN_IF_ERROR(s.storage->write(*driver, filename, request.content));
+  }
 
   std::unique_lock<std::shared_mutex> lock(s.mu);
+  ++s.version;
   DatasetRec* ds = s.dataset(request.dataset_id);
   if (ds == nullptr) return not_found("dataset " + request.dataset_id + " does not exist");
   const std::string now = iso_now();
@@ -118,6 +120,7 @@ Result<UploadResult> Store::upload(const UploadRequest& request) {
 
   ItemRec rec;
   rec.json = std::move(item);
+  rec.refresh();
   rec.content = request.content;
   ds->by_filename[filename] = id;
   auto [it, inserted] = ds->items.emplace(id, std::move(rec));
@@ -131,6 +134,7 @@ Status Store::delete_item(std::string_view id) {
   std::vector<FileRemoval> removals;
   {
     std::unique_lock<std::shared_mutex> lock(s.mu);
+    ++s.version;
     DatasetRec* ds = s.dataset_of_item(*oid);
     if (ds == nullptr) return not_found("item " + std::string(id) + " does not exist");
     s.remove_item(*ds, ds->items.find(*oid), &removals);
@@ -150,6 +154,7 @@ Result<std::int64_t> Store::delete_by_query(std::string_view dataset_id, const J
   std::int64_t deleted = 0;
   {
     std::unique_lock<std::shared_mutex> lock(s.mu);
+    ++s.version;
     DatasetRec* ds = s.dataset(dataset_id);
     if (ds == nullptr) return not_found("dataset " + std::string(dataset_id) + " does not exist");
     for (auto it = ds->items.begin(); it != ds->items.end();) {

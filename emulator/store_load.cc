@@ -94,6 +94,7 @@ static Result<Json> create_dataset_locked(Store::State& s, const Json& body,
 
 Result<Json> Store::create_dataset(const Json& body, const std::string& creator) {
   std::unique_lock<std::shared_mutex> lock(state_->mu);
+  ++state_->version;
   return create_dataset_locked(*state_, body, creator);
 }
 
@@ -104,6 +105,7 @@ Result<Json> Store::patch_dataset(std::string_view id, const Json& body, bool sy
       "id",    "url",           "createdAt", "itemsCount", "annotationsCount", "annotated",
       "items", "directoryTree", "export",    "creator",    "updatedAt",        "updatedBy"};
   std::unique_lock<std::shared_mutex> lock(state_->mu);
+  ++state_->version;
   DatasetRec* ds = state_->dataset(id);
   if (ds == nullptr) return not_found("dataset " + std::string(id) + " does not exist");
   if (body.contains("driver") && !body["driver"].is_null() &&
@@ -139,6 +141,7 @@ Status Store::delete_dataset(std::string_view id) {
   std::vector<FileRemoval> removals;
   {
     std::unique_lock<std::shared_mutex> lock(s.mu);
+    ++s.version;
     auto it = s.datasets.find(std::string(id));
     if (it == s.datasets.end()) return not_found("dataset " + std::string(id) + " does not exist");
     DatasetRec& ds = it->second;
@@ -153,6 +156,7 @@ Result<Json> Store::load_fixture(const Json& fixture) {
   if (!fixture.is_object()) return invalid_argument("a fixture must be a JSON object");
   State& s = *state_;
   std::unique_lock<std::shared_mutex> lock(s.mu);
+  ++s.version;
   const std::string now = iso_now();
   Json loaded = Json::object();
 
@@ -287,6 +291,7 @@ Result<Json> Store::load_fixture(const Json& fixture) {
         e["annotated"] = e["annotationsCount"] != 0;
       }
       rec.json = std::move(e);
+      rec.refresh();
       rec.annotations = std::move(keep_annotations);
       if (!rec.annotations.empty()) ++ds->annotated_items;
       ds->by_filename[string_field(rec.json, "filename")] = id;
@@ -363,6 +368,7 @@ Result<Json> Store::generate(const Json& spec) {
 
   State& s = *state_;
   std::unique_lock<std::shared_mutex> lock(s.mu);
+  ++s.version;
   const std::string now = iso_now();
   if (!driver_id.empty() && !s.drivers.count(driver_id)) {
     return invalid_argument("driver_id: driver " + driver_id + " does not exist");
@@ -419,6 +425,7 @@ Result<Json> Store::generate(const Json& spec) {
     }
     ItemRec rec;
     rec.json = std::move(item);
+    rec.refresh();
     ds->by_filename[filename] = id;
     auto& stored = ds->items.emplace_hint(ds->items.end(), id, std::move(rec))->second;
     for (std::int64_t j = 0; j < per_item; ++j) {

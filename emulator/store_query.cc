@@ -4,37 +4,12 @@
 namespace dlexport::emulator {
 namespace {
 
-// Counts matches in scan order and keeps those that fall on the requested page.
-struct PageCollector {
-  std::int64_t skip = 0;
-  std::int64_t size = 0;
-  std::int64_t total = 0;
-  std::vector<ObjectId> picked;
-
-  void offer(const ObjectId& id) {
-    if (total >= skip && total < skip + size) picked.push_back(id);
-    ++total;
-  }
-};
-
 QueryPage finish(const PageSpec& page, std::int64_t total) {
   QueryPage out;
   out.total_items = total;
   out.total_pages = (total + page.page_size - 1) / page.page_size;
   out.has_next_page = total > (page.page + 1) * page.page_size;
   return out;
-}
-
-// Where an id-ordered scan may start, when the filter's keyset bound allows skipping ahead.
-std::optional<std::pair<ObjectId, bool>> scan_start(const Filter& filter) {
-  const auto& bound = filter.id_lower_bound();
-  if (!bound || !is_lower_hex_id(bound->id)) return std::nullopt;
-  return std::make_pair(*ObjectId::parse(bound->id), bound->inclusive);
-}
-
-bool below_start(const ObjectId& id, const std::optional<std::pair<ObjectId, bool>>& start) {
-  if (!start) return false;
-  return start->second ? id < start->first : id <= start->first;
 }
 
 }  // namespace
@@ -70,13 +45,76 @@ class AnnotationDocument : public Document {
   mutable std::optional<Json> full_;
 };
 
+namespace {
+
+// Removes the keyset condition {"id": {"$gt"|"$gte": "<id>"}} from a top-level $and, so the
+// rest of the filter can be cached and the bound applied by binary search.
+Json strip_keyset(const Json& filter, std::optional<Filter::IdBound>* bound) {
+  if (!filter.is_object()) return filter;
+  auto conds = filter.find("$and");
+  if (conds == filter.end() || !conds->is_array()) return filter;
+  Json out = filter;
+  Json& list = out["$and"];
+  for (auto it = list.begin(); it != list.end(); ++it) {
+    if (!it->is_object() || it->size() != 1 || !it->contains("id")) continue;
+    const Json& cond = (*it)["id"];
+    if (!cond.is_object() || cond.size() != 1) continue;
+    auto op = cond.begin();
+    if ((op.key() != "$gt" && op.key() != "$gte") || !op->is_string() ||
+        !is_lower_hex_id(op->get_ref<const std::string&>())) {
+      continue;
+    }
+    *bound = Filter::IdBound{op->get<std::string>(), op.key() == "$gte"};
+    list.erase(it);
+    break;
+  }
+  return out;
+}
+
+}  // namespace
+
+// Ids (ascending) of the entities of `resource` in `ds` that match `filter`.
+static std::vector<ObjectId> scan_matches(const Store::State& s, const DatasetRec& ds,
+                                          const std::string& resource, const Filter& filter) {
+  std::vector<ObjectId> out;
+  if (resource == "items") {
+    for (const auto& [id, rec] : ds.items) {
+      if (filter.matches(ItemDocument(rec))) out.push_back(id);
+    }
+    return out;
+  }
+  if (const auto& item_ids = filter.item_ids()) {
+    std::vector<ObjectId> candidates;
+    for (const std::string& item_id : *item_ids) {
+      auto oid = ObjectId::parse(item_id);
+      if (!oid) continue;
+      auto item = ds.items.find(*oid);
+      if (item == ds.items.end()) continue;
+      candidates.insert(candidates.end(), item->second.annotations.begin(),
+                        item->second.annotations.end());
+    }
+    std::sort(candidates.begin(), candidates.end());
+    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+    for (const ObjectId& a : candidates) {
+      const AnnotationRec& rec = ds.annotations.at(a);
+      if (filter.matches(AnnotationDocument(s, ds, a, rec))) out.push_back(a);
+    }
+    return out;
+  }
+  for (const auto& [id, rec] : ds.annotations) {
+    if (filter.matches(AnnotationDocument(s, ds, id, rec))) out.push_back(id);
+  }
+  return out;
+}
+
 Result<QueryPage> Store::query(std::string_view dataset_id, const Json& body) const {
   if (!body.is_object()) return invalid_argument("the query body must be a JSON object");
-  std::string resource = string_field(body, "resource", "items");
+  const std::string resource = string_field(body, "resource", "items");
   if (resource != "items" && resource != "annotations") {
     return invalid_argument("unsupported query resource '" + resource + "'");
   }
-  DLX_ASSIGN_OR_RETURN(Filter filter, Filter::compile(body.value("filter", Json::object())));
+  const Json filter_json = body.value("filter", Json::object());
+  DLX_ASSIGN_OR_RETURN(Filter filter, Filter::compile(filter_json));
   DLX_ASSIGN_OR_RETURN(SortSpec sort, parse_sort(body));
   DLX_ASSIGN_OR_RETURN(PageSpec page, parse_page(body));
 
@@ -84,85 +122,57 @@ Result<QueryPage> Store::query(std::string_view dataset_id, const Json& body) co
   const State& s = *state_;
   const DatasetRec* ds = s.dataset(dataset_id);
   if (ds == nullptr) return not_found("dataset " + std::string(dataset_id) + " does not exist");
+  const std::int64_t skip = page.page * page.page_size;
+  std::vector<ObjectId> picked;
+  std::int64_t total = 0;
 
-  PageCollector pc{page.page * page.page_size, page.page_size, 0, {}};
-  const bool by_id = sort.field.full == "id";
-  const auto start = scan_start(filter);
-  std::vector<std::pair<Json, ObjectId>> keyed;  // other sorts: (sort value, id) of each match
-
-  auto consider = [&](const ObjectId& id, const Document& doc) {
-    if (!filter.matches(doc)) return;
-    if (by_id) {
-      pc.offer(id);
-    } else {
-      const Json* v = doc.field(sort.field);
-      keyed.emplace_back(v ? *v : Json(), id);
+  if (sort.field.full == "id") {
+    std::optional<Filter::IdBound> bound;
+    const Json stripped = strip_keyset(filter_json, &bound);
+    std::string key = std::string(dataset_id) + '\x1f' + resource + '\x1f' + stripped.dump();
+    auto ids = state_->cached(key);
+    if (ids == nullptr) {
+      DLX_ASSIGN_OR_RETURN(Filter rest, Filter::compile(stripped));
+      ids = std::make_shared<const std::vector<ObjectId>>(scan_matches(s, *ds, resource, rest));
+      state_->remember(std::move(key), ids);
     }
-  };
-
-  if (resource == "items") {
-    auto visit = [&](const std::pair<const ObjectId, ItemRec>& entry) {
-      consider(entry.first, ItemDocument(entry.second));
-    };
-    if (by_id && sort.descending) {
-      for (auto it = ds->items.rbegin(); it != ds->items.rend(); ++it) {
-        if (below_start(it->first, start)) break;
-        visit(*it);
-      }
-    } else {
-      auto it = ds->items.begin();
-      if (by_id && start) {
-        it = start->second ? ds->items.lower_bound(start->first)
-                           : ds->items.upper_bound(start->first);
-      }
-      for (; it != ds->items.end(); ++it) visit(*it);
+    auto first = ids->begin();
+    if (bound) {
+      const ObjectId b = *ObjectId::parse(bound->id);
+      first = bound->inclusive ? std::lower_bound(ids->begin(), ids->end(), b)
+                               : std::upper_bound(ids->begin(), ids->end(), b);
+    }
+    total = ids->end() - first;
+    for (std::int64_t i = skip; i < total && i < skip + page.page_size; ++i) {
+      picked.push_back(sort.descending ? *(ids->end() - 1 - i) : *(first + i));
     }
   } else {
-    auto visit = [&](const ObjectId& id, const AnnotationRec& rec) {
-      consider(id, AnnotationDocument(s, *ds, id, rec));
+    // Other sorts: every match with its sort value, then an ordinary sort (small datasets).
+    std::vector<std::pair<Json, ObjectId>> keyed;
+    auto keep = [&](const ObjectId& id, const Document& doc) {
+      if (!filter.matches(doc)) return;
+      const Json* v = doc.field(sort.field);
+      keyed.emplace_back(v ? *v : Json(), id);
     };
-    if (const auto& item_ids = filter.item_ids()) {
-      std::vector<ObjectId> candidates;
-      for (const std::string& item_id : *item_ids) {
-        auto oid = ObjectId::parse(item_id);
-        if (!oid) continue;
-        auto item = ds->items.find(*oid);
-        if (item == ds->items.end()) continue;
-        for (const ObjectId& a : item->second.annotations) {
-          if (!below_start(a, start)) candidates.push_back(a);
-        }
-      }
-      std::sort(candidates.begin(), candidates.end());
-      candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
-      if (by_id && sort.descending) std::reverse(candidates.begin(), candidates.end());
-      for (const ObjectId& a : candidates) visit(a, ds->annotations.at(a));
-    } else if (by_id && sort.descending) {
-      for (auto it = ds->annotations.rbegin(); it != ds->annotations.rend(); ++it) {
-        if (below_start(it->first, start)) break;
-        visit(it->first, it->second);
-      }
+    if (resource == "items") {
+      for (const auto& [id, rec] : ds->items) keep(id, ItemDocument(rec));
     } else {
-      auto it = ds->annotations.begin();
-      if (by_id && start) {
-        it = start->second ? ds->annotations.lower_bound(start->first)
-                           : ds->annotations.upper_bound(start->first);
-      }
-      for (; it != ds->annotations.end(); ++it) visit(it->first, it->second);
+      for (const auto& [id, rec] : ds->annotations) keep(id, AnnotationDocument(s, *ds, id, rec));
     }
-  }
-
-  if (!by_id) {
     std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
       int c = compare_values(&a.first, &b.first);
       if (c == 0) return a.second < b.second;
       return sort.descending ? c > 0 : c < 0;
     });
-    for (const auto& [value, id] : keyed) pc.offer(id);
+    total = static_cast<std::int64_t>(keyed.size());
+    for (std::int64_t i = skip; i < total && i < skip + page.page_size; ++i) {
+      picked.push_back(keyed[static_cast<std::size_t>(i)].second);
+    }
   }
 
-  QueryPage out = finish(page, pc.total);
-  out.items.reserve(pc.picked.size());
-  for (const ObjectId& id : pc.picked) {
+  QueryPage out = finish(page, total);
+  out.items.reserve(picked.size());
+  for (const ObjectId& id : picked) {
     if (resource == "items") {
       out.items.push_back(item_output(ds->items.at(id)));
     } else {

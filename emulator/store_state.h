@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -28,12 +29,37 @@ struct AnnotationRec {
   GeneratedAnnotation gen;     // generated annotations (json == nullptr)
 };
 
+// Values of `hidden` and `type` that almost every item query tests, copied out of the JSON
+// so a scan over 100k items does not walk each item's key list.
+enum class Hot : std::uint8_t { kFalse, kTrue, kFile, kDir, kOther };
+
 struct ItemRec {
   Json json;
-  bool live_counts = true;            // annotationsCount/annotated follow `annotations`
+  bool live_counts = true;  // annotationsCount/annotated follow `annotations`
+  Hot hidden = Hot::kOther;
+  Hot type = Hot::kOther;
   std::vector<ObjectId> annotations;  // sorted
   std::string content;                // uploaded bytes
+
+  // Call after every change to `json`.
+  void refresh() {
+    static const FieldPath kHidden("hidden"), kType("type");
+    const Json* h = find_path(json, kHidden);
+    hidden = h == nullptr || !h->is_boolean() ? Hot::kOther
+             : h->get<bool>()                 ? Hot::kTrue
+                                              : Hot::kFalse;
+    const Json* t = find_path(json, kType);
+    type = t == nullptr || !t->is_string()              ? Hot::kOther
+           : t->get_ref<const std::string&>() == "file" ? Hot::kFile
+           : t->get_ref<const std::string&>() == "dir"  ? Hot::kDir
+                                                        : Hot::kOther;
+  }
 };
+
+inline const Json* hot_value(Hot hot) {
+  static const Json kValues[] = {Json(false), Json(true), Json("file"), Json("dir")};
+  return hot == Hot::kOther ? nullptr : &kValues[static_cast<int>(hot)];
+}
 
 struct DatasetRec {
   Json json;
@@ -68,6 +94,10 @@ class ItemDocument : public Document {
  public:
   explicit ItemDocument(const ItemRec& rec) : rec_(rec) {}
   const Json* field(const FieldPath& path) const override {
+    if (path.parts.size() == 1) {
+      if (path.full == "hidden" && rec_.hidden != Hot::kOther) return hot_value(rec_.hidden);
+      if (path.full == "type" && rec_.type != Hot::kOther) return hot_value(rec_.type);
+    }
     if (rec_.live_counts && path.parts.size() == 1) {
       if (path.full == "annotationsCount") {
         scratch_ = rec_.annotations.size();
@@ -106,6 +136,40 @@ struct Store::State {
   std::vector<User> users;
   std::unordered_map<std::string, std::string> refresh_tokens;  // token → email
   std::array<std::mutex, 64> upload_stripes;
+
+  // Bumped by every change to items or annotations (under the unique lock); the match cache
+  // trusts an entry only while this is unchanged.
+  std::uint64_t version = 0;
+
+  // Ids (ascending) matching a filter with its keyset condition stripped, per dataset and
+  // resource. The SDK pages by repeating one filter with a growing `id $gt`, so every page
+  // after the first is a binary search plus the page's own JSON, not a scan.
+  struct CachedMatches {
+    std::string key;
+    std::uint64_t version = 0;
+    std::shared_ptr<const std::vector<ObjectId>> ids;
+  };
+  std::mutex cache_mu;
+  std::list<CachedMatches> cache;  // most recent first
+  static constexpr std::size_t kCacheEntries = 8;
+
+  std::shared_ptr<const std::vector<ObjectId>> cached(const std::string& key) {
+    std::lock_guard<std::mutex> lock(cache_mu);
+    for (auto it = cache.begin(); it != cache.end(); ++it) {
+      if (it->key == key && it->version == version) {
+        cache.splice(cache.begin(), cache, it);
+        return cache.front().ids;
+      }
+    }
+    return nullptr;
+  }
+  void remember(std::string key, std::shared_ptr<const std::vector<ObjectId>> ids) {
+    std::lock_guard<std::mutex> lock(cache_mu);
+    std::erase_if(cache,
+                  [&](const CachedMatches& c) { return c.key == key || c.version != version; });
+    cache.push_front({std::move(key), version, std::move(ids)});
+    if (cache.size() > kCacheEntries) cache.pop_back();
+  }
 
   std::map<std::string, Json>* simple(Kind kind) {
     switch (kind) {

@@ -168,6 +168,33 @@ TEST(StorePaging, OffsetPagesAndExactBoundaries) {
   EXPECT_EQ(full->total_pages, 2);
 }
 
+TEST(StorePaging, RepeatedKeysetQueriesSeeWrites) {
+  Store store(kBase, nullptr);
+  ASSERT_TRUE(store.load_fixture(bulk_fixture(1500)).has_value());
+  Json later = items_query(Json::array({{{"id", {{"$gt", item_id(1000)}}}}}));
+  EXPECT_EQ(store.query(kDataset, later)->total_items, 500);
+  EXPECT_EQ(store.query(kDataset, later)->total_items, 500);  // served from the match cache
+  ASSERT_TRUE(store.delete_item(item_id(1200)).is_ok());
+  EXPECT_EQ(store.query(kDataset, later)->total_items, 499);
+  UploadRequest req;
+  req.dataset_id = kDataset;
+  req.path = "/bulk/new.jpg";
+  req.content = "x";
+  ASSERT_TRUE(store.upload(req).has_value());
+  auto after = store.query(kDataset, later);
+  EXPECT_EQ(after->total_items, 500);
+  EXPECT_EQ(after->items.back()["filename"], "/bulk/new.jpg");
+  Json inclusive = items_query(Json::array({{{"id", {{"$gte", item_id(1000)}}}}}));
+  EXPECT_EQ(store.query(kDataset, inclusive)->items.front()["id"], item_id(1000));
+  Json desc = later;
+  desc["sort"] = {{"id", "descending"}};
+  desc["pageSize"] = 10;
+  auto d = store.query(kDataset, desc);
+  EXPECT_EQ(d->items.front()["filename"], "/bulk/new.jpg");
+  EXPECT_EQ(d->items.back()["id"], item_id(1492));
+  EXPECT_EQ(d->total_items, 500);
+}
+
 TEST(StorePaging, EmptyDatasetHasZeroPages) {
   Store store(kBase, nullptr);
   ASSERT_TRUE(store.load_fixture(bulk_fixture(0)).has_value());
