@@ -75,6 +75,8 @@ class LocalServer {
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // stop() is a no-op until the accept loop runs (httplib 0.11), so wait for it to start.
+    while (!server_.is_running()) std::this_thread::yield();
   }
   ~LocalServer() {
     release();
