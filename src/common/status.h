@@ -28,7 +28,7 @@ enum class StatusCode {
   kCancelled,           // shutdown in progress
   kDataLoss,            // stored data is corrupt
   kUnimplemented,
-  kInternal,            // a bug or an unexpected answer
+  kInternal,  // a bug or an unexpected answer
 };
 
 std::string_view status_code_name(StatusCode code);
