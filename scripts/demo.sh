@@ -66,8 +66,9 @@ echo "... $(find "$BUCKET_DIR" -type f | wc -l) JSON files in total"
 
 SMALLEST=$(find "$BUCKET_DIR" -type f -printf '%s %p\n' | sort -n | head -n 1 | cut -d' ' -f2-)
 say "One of them: ${SMALLEST#"$STORAGE"/}"
-cat "$SMALLEST"
-echo
+LINES=$(wc -l <"$SMALLEST")
+head -n 25 "$SMALLEST"
+echo "  ... ($((LINES - 25)) more lines: the item's metadata, then its annotations)"
 
 say "Done. The staged items were deleted right after upload (cleanup: immediate); the files stay."
 echo "Emulator stopped; scratch files in $WORK"

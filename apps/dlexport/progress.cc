@@ -26,7 +26,11 @@ std::string eta_text(double seconds) {
 
 class Progress final : public app::ProgressListener {
  public:
-  explicit Progress(bool terminal) : terminal_(terminal), started_(SteadyClock::now()) {}
+  // The first plain line waits for the first 10% (or kLineInterval), not the first item.
+  explicit Progress(bool terminal)
+      : terminal_(terminal),
+        started_(SteadyClock::now()),
+        last_(terminal ? SteadyClock::time_point{} : started_) {}
 
   void on_progress(const app::ProgressCounts& counts) override {
     std::unique_lock<std::mutex> lock(mu_, std::try_to_lock);
@@ -78,8 +82,8 @@ class Progress final : public app::ProgressListener {
   const bool terminal_;
   const SteadyClock::time_point started_;
   std::mutex mu_;
-  SteadyClock::time_point last_{};  // guarded by mu_
-  int last_decile_ = 0;             // guarded by mu_
+  SteadyClock::time_point last_;  // guarded by mu_
+  int last_decile_ = 0;           // guarded by mu_
 };
 
 }  // namespace
