@@ -206,5 +206,21 @@ TEST_F(ExportE2E, ApiCallsPerExportedItem) {
   EXPECT_EQ(stats["requests"].value("POST /datasets/{id}/items", 0), 1000);
 }
 
+TEST_F(ExportE2E, ConfigCheckMasksSecretsAndFailsOnInvalidConfig) {
+  const auto ok = emu_.dlexport("config check", state_);
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_NE(ok.output.find("api_key: (set, "), std::string::npos) << ok.output;
+  EXPECT_EQ(ok.output.find(emu_.token()), std::string::npos) << "the key is never printed";
+  EXPECT_NE(ok.output.find("concurrency: 32"), std::string::npos);
+  EXPECT_NE(ok.output.find("path_template: {dir}/{stem}.json"), std::string::npos);
+  const auto bad = emu_.dlexport("config check", state_, "DLEXPORT_CONCURRENCY=0");
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("export.concurrency"), std::string::npos) << bad.output;
+  const auto export_bad =
+      emu_.dlexport(std::string("export --driver ") + kSafeDriver + " --dataset " + kSource, state_,
+                    "DLEXPORT_CLEANUP_SCHEDULE='0 3 * *'");
+  EXPECT_EQ(export_bad.exit_code, 2) << export_bad.output;
+}
+
 }  // namespace
 }  // namespace dlexport::testing
