@@ -39,13 +39,15 @@ Result<Json> parse_json_body(const http::Response& response, const std::string& 
   }
 }
 
-Result<std::vector<Json>> page_items(const Json& envelope, const std::string& context) {
+// Moves the entries out of the envelope: a page is up to 1000 entities (megabytes of JSON), and
+// a deep copy of it cost as much as parsing it.
+Result<std::vector<Json>> page_items(Json& envelope, const std::string& context) {
   if (!envelope.is_object()) return internal_error(context + ": paged answer is not an object");
-  const Json* items = member(envelope, "items");
-  if (items == nullptr || !items->is_array()) {
+  auto items = envelope.find("items");
+  if (items == envelope.end() || !items->is_array()) {
     return internal_error(context + ": paged answer has no \"items\" array");
   }
-  return std::vector<Json>(items->begin(), items->end());
+  return std::move(items->get_ref<Json::array_t&>());
 }
 
 bool has_next_page(const Json& envelope) {
@@ -309,7 +311,7 @@ Result<std::vector<Item>> ItemPager::next() {
   std::vector<Item> items;
   items.reserve(raw.size());
   for (auto& json : raw) {
-    DLX_ASSIGN_OR_RETURN(Item item, parse_item(json));
+    DLX_ASSIGN_OR_RETURN(Item item, parse_item(std::move(json)));
     items.push_back(std::move(item));
   }
   return items;

@@ -41,7 +41,7 @@ bool Command::terminal() const {
          status == "aborted";
 }
 
-Result<Item> parse_item(const Json& json) {
+Result<Item> parse_item(Json json) {
   DLX_RETURN_IF_ERROR(require_object_with_id(json, "item"));
   Item item;
   item.id = string_field(json, "id");
@@ -50,7 +50,7 @@ Result<Item> parse_item(const Json& json) {
   item.dir = string_field(json, "dir");
   item.name = string_field(json, "name");
   item.updated_at = string_field(json, "updatedAt");
-  item.raw = json;
+  item.raw = std::move(json);
   return item;
 }
 

@@ -52,7 +52,8 @@ struct User {
   Json raw;
 };
 
-Result<Item> parse_item(const Json& json);
+// By value: callers with a temporary (a page entry) move it in instead of copying.
+Result<Item> parse_item(Json json);
 Result<Driver> parse_driver(const Json& json);
 Result<Dataset> parse_dataset(const Json& json);
 Result<Command> parse_command(const Json& json);
