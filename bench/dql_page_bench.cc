@@ -140,7 +140,7 @@ void BM_AnnotationPage_ClientNext(benchmark::State& state) {
     benchmark::DoNotOptimize(page);
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(annotations));
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * p.annotation_page.size()));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(p.annotation_page.size()));
 }
 BENCHMARK(BM_AnnotationPage_ClientNext)->Unit(benchmark::kMillisecond);
 
@@ -150,8 +150,8 @@ void BM_AnnotationPage_ParseOnly(benchmark::State& state) {
     Json json = Json::parse(p.annotation_page);
     benchmark::DoNotOptimize(json);
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kPageSize));
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * p.annotation_page.size()));
+  state.SetItemsProcessed(state.iterations() * kPageSize);
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(p.annotation_page.size()));
 }
 BENCHMARK(BM_AnnotationPage_ParseOnly)->Unit(benchmark::kMillisecond);
 
@@ -170,7 +170,7 @@ void BM_ItemPage_ClientNext(benchmark::State& state) {
     benchmark::DoNotOptimize(page);
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(items));
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * p.item_page.size()));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(p.item_page.size()));
 }
 BENCHMARK(BM_ItemPage_ClientNext)->Unit(benchmark::kMillisecond);
 

@@ -6,7 +6,7 @@
 #
 #   bench/export_bench.sh --items N --annotations K --latency-ms L --concurrency C
 #                         [--mode export|serve] [--cleanup immediate|none] [--seed S]
-#                         [--build-dir DIR] [--keep]
+#                         [--build-dir DIR] [--keep] [--callgrind OUT] [--perf OUT]
 #
 # - Builds the Release binaries in build-release/ (configured once; ninja rebuilds only what is
 #   stale).
@@ -20,13 +20,16 @@
 #   listing, annotation queries, uploads, bulk deletes: everything the run sent).
 # - latency_bound_items_per_s = C / (L/1000 * api_calls_per_item): what C requests in flight,
 #   each taking L, allow; efficiency = items_per_s / bound. Both null when L = 0.
+# - --callgrind OUT runs dlexport under valgrind's callgrind (OUT: the profile) and adds
+#   "instructions_per_item" (Ir / N, stable under load); the timings are then meaningless.
+#   --perf OUT records a `perf record -g` profile of dlexport into OUT (perf report -i OUT).
 # - Checks that N files landed in the bucket and that dlexport exited 0; fails otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 ITEMS="" ANNOTATIONS="" LATENCY="" CONCURRENCY=""
-MODE=export CLEANUP=immediate SEED=1 BUILD_DIR=build-release KEEP=0
+MODE=export CLEANUP=immediate SEED=1 BUILD_DIR=build-release KEEP=0 CALLGRIND="" PERF=""
 
 usage() {
   sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
@@ -43,6 +46,8 @@ while [ $# -gt 0 ]; do
     --seed) SEED=$2; shift 2 ;;
     --build-dir) BUILD_DIR=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
+    --callgrind) CALLGRIND=$2; shift 2 ;;
+    --perf) PERF=$2; shift 2 ;;
     -h | --help) usage ;;
     *) echo "export_bench: unknown argument $1" >&2; usage ;;
   esac
@@ -121,6 +126,16 @@ export DLEXPORT_CONCURRENCY="$CONCURRENCY" DLEXPORT_EXPORT_CONCURRENCY="$CONCURR
 if [ "$CLEANUP" = none ]; then export DLEXPORT_CLEANUP=none; fi
 
 now_ns() { date +%s%N; }
+WRAP=()
+if [ -n "$CALLGRIND" ]; then
+  command -v valgrind >/dev/null || { log "valgrind is missing"; exit 1; }
+  [[ $CALLGRIND = /* ]] || CALLGRIND=$ROOT/$CALLGRIND
+  WRAP=(valgrind --tool=callgrind "--callgrind-out-file=$CALLGRIND")
+elif [ -n "$PERF" ]; then
+  command -v perf >/dev/null || { log "perf is missing"; exit 1; }
+  [[ $PERF = /* ]] || PERF=$ROOT/$PERF
+  WRAP=(perf record -q -g -o "$PERF" --)
+fi
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- the export --------------------------------------------------------------------------------
@@ -129,7 +144,7 @@ if [ "$MODE" = export ]; then
   START=$(now_ns)
   set +e
   /usr/bin/time -o "$WORK/time" -f '%U %S %M' \
-    "$BIN/dlexport" export --driver "$DRIVER" --dataset "$DATASET" \
+    "${WRAP[@]}" "$BIN/dlexport" export --driver "$DRIVER" --dataset "$DATASET" \
     >"$WORK/dlexport.out" 2>"$WORK/dlexport.log"
   RC=$?
   set -e
@@ -146,7 +161,7 @@ else
   API=http://127.0.0.1:$PORT
   log "dlexport serve on $API ($ITEMS items, latency ${LATENCY} ms, concurrency $CONCURRENCY, cleanup $CLEANUP)"
   DLEXPORT_LISTEN=127.0.0.1:$PORT DLEXPORT_CONTROL_TOKEN=$CONTROL_TOKEN \
-    /usr/bin/time -o "$WORK/time" -f '%U %S %M' "$BIN/dlexport" serve \
+    /usr/bin/time -o "$WORK/time" -f '%U %S %M' "${WRAP[@]}" "$BIN/dlexport" serve \
     >"$WORK/dlexport.out" 2>"$WORK/dlexport.log" &
   TIME_PID=$!
   for _ in $(seq 1 200); do
@@ -187,11 +202,16 @@ if [ "$FILES" -ne "$ITEMS" ]; then
   exit 1
 fi
 
+INSTRUCTIONS=""
+if [ -n "$CALLGRIND" ]; then
+  INSTRUCTIONS=$(grep -m1 '^summary:' "$CALLGRIND" | awk '{print $2}')
+fi
+
 python3 - "$ITEMS" "$ANNOTATIONS" "$LATENCY" "$CONCURRENCY" "$MODE" "$CLEANUP" "$START" "$END" \
-  "$(tail -n 1 "$WORK/time")" "$WORK/stats.json" "$LOAD_BEFORE" "$LOAD_AFTER" "$(nproc)" <<'PY'
+  "$(tail -n 1 "$WORK/time")" "$WORK/stats.json" "$LOAD_BEFORE" "$LOAD_AFTER" "$(nproc)" "$INSTRUCTIONS" <<'PY'
 import json, sys
 (items, annotations, latency, concurrency, mode, cleanup, start, end, timing, stats_path,
- load_before, load_after, nproc) = sys.argv[1:]
+ load_before, load_after, nproc, instructions) = sys.argv[1:]
 items, latency, concurrency = int(items), int(latency), int(concurrency)
 seconds = (int(end) - int(start)) / 1e9
 user, system, max_rss_kib = timing.split()
@@ -222,5 +242,7 @@ out = {
     "loadavg_before": [float(x) for x in load_before.split()],
     "loadavg_after": [float(x) for x in load_after.split()],
 }
+if instructions:
+    out["instructions_per_item"] = round(int(instructions) / items)
 print(json.dumps(out))
 PY
