@@ -82,9 +82,347 @@ std::size_t decode_utf8(std::string_view s, std::size_t i, unsigned* cp) {
   return len;
 }
 
+// Bytes that can be copied as they are inside a JSON string: printable ASCII except '"' and '\\'.
+struct PlainTable {
+  bool plain[256] = {};
+  constexpr PlainTable() {
+    for (int c = 0x20; c < 0x80; ++c) plain[c] = c != '"' && c != '\\';
+  }
+};
+constexpr PlainTable kPlain{};
+
+// The fast path of parse_json(): a strict recursive-descent parser for well-formed JSON that builds
+// the ordered DOM directly. nlohmann's DOM builder inserts every key through ordered_map (a linear
+// search plus a vector that grows by doubling, copying const keys each time) and lexes strings one
+// push_back per character; on platform pages (megabytes of annotations) that was most of an
+// export's CPU. Here each object and array is allocated once at its final size from a scratch
+// stack, and strings are copied in runs.
+//
+// It accepts a subset of what nlohmann accepts and yields identical values (same integer/unsigned/
+// float kinds, big integers as kBigIntSubtype binaries). Anything else — a syntax error, a
+// duplicate key, a byte-order mark, nesting deeper than kMaxDepth, a float out of double range —
+// makes parse() return false, and parse_json() runs nlohmann's parser, which gives the value or the
+// error message.
+class FastParser {
+ public:
+  explicit FastParser(std::string_view text) : p_(text.data()), end_(text.data() + text.size()) {}
+
+  bool parse(Json& out) {
+    skip_whitespace();
+    if (!value(out, 0)) return false;
+    skip_whitespace();
+    return p_ == end_;
+  }
+
+ private:
+  static constexpr int kMaxDepth = 256;
+
+  void skip_whitespace() {
+    while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+  }
+
+  bool word(std::string_view w) {
+    if (static_cast<std::size_t>(end_ - p_) < w.size() ||
+        std::memcmp(p_, w.data(), w.size()) != 0) {
+      return false;
+    }
+    p_ += w.size();
+    return true;
+  }
+
+  bool value(Json& out, int depth) {
+    if (p_ == end_) return false;
+    switch (*p_) {
+      case '{':
+        return object(out, depth);
+      case '[':
+        return array(out, depth);
+      case '"': {
+        std::string s;
+        if (!string(s)) return false;
+        out = Json(std::move(s));
+        return true;
+      }
+      case 't':
+        out = true;
+        return word("true");
+      case 'f':
+        out = false;
+        return word("false");
+      case 'n':
+        out = nullptr;
+        return word("null");
+      default:
+        return number(out);
+    }
+  }
+
+  bool object(Json& out, int depth) {
+    if (depth >= kMaxDepth) return false;
+    ++p_;
+    skip_whitespace();
+    const std::size_t key_base = keys_.size();
+    const std::size_t value_base = values_.size();
+    if (p_ != end_ && *p_ == '}') {
+      ++p_;
+      out = Json::object();
+      return true;
+    }
+    for (;;) {
+      if (p_ == end_ || *p_ != '"') return false;
+      std::string key;
+      if (!string(key)) return false;
+      for (std::size_t i = key_base; i < keys_.size(); ++i) {
+        if (keys_[i] == key) return false;  // duplicates: nlohmann's rules apply
+      }
+      keys_.push_back(std::move(key));
+      skip_whitespace();
+      if (p_ == end_ || *p_ != ':') return false;
+      ++p_;
+      skip_whitespace();
+      Json member;  // not values_.back(): the recursion may reallocate values_
+      if (!value(member, depth + 1)) return false;
+      values_.push_back(std::move(member));
+      skip_whitespace();
+      if (p_ == end_) return false;
+      if (*p_ == ',') {
+        ++p_;
+        skip_whitespace();
+        continue;
+      }
+      if (*p_ != '}') return false;
+      ++p_;
+      break;
+    }
+    out = Json(Json::value_t::object);
+    auto& members = out.get_ref<Json::object_t&>();
+    members.reserve(values_.size() - value_base);
+    for (std::size_t i = 0; i < values_.size() - value_base; ++i) {
+      members.emplace_back(std::move(keys_[key_base + i]), std::move(values_[value_base + i]));
+    }
+    keys_.resize(key_base);
+    values_.resize(value_base);
+    return true;
+  }
+
+  bool array(Json& out, int depth) {
+    if (depth >= kMaxDepth) return false;
+    ++p_;
+    skip_whitespace();
+    const std::size_t value_base = values_.size();
+    if (p_ != end_ && *p_ == ']') {
+      ++p_;
+      out = Json::array();
+      return true;
+    }
+    for (;;) {
+      Json element;
+      if (!value(element, depth + 1)) return false;
+      values_.push_back(std::move(element));
+      skip_whitespace();
+      if (p_ == end_) return false;
+      if (*p_ == ',') {
+        ++p_;
+        skip_whitespace();
+        continue;
+      }
+      if (*p_ != ']') return false;
+      ++p_;
+      break;
+    }
+    out = Json(Json::value_t::array);
+    auto& elements = out.get_ref<Json::array_t&>();
+    elements.reserve(values_.size() - value_base);
+    for (std::size_t i = value_base; i < values_.size(); ++i) {
+      elements.push_back(std::move(values_[i]));
+    }
+    values_.resize(value_base);
+    return true;
+  }
+
+  static int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  }
+
+  // The 4 hex digits after "\u" at p_ (p_ at the backslash); advances past them.
+  bool u_escape(unsigned* unit) {
+    if (end_ - p_ < 6 || p_[0] != '\\' || p_[1] != 'u') return false;
+    unsigned value = 0;
+    for (int i = 2; i < 6; ++i) {
+      const int d = hex_digit(p_[i]);
+      if (d < 0) return false;
+      value = (value << 4) | static_cast<unsigned>(d);
+    }
+    p_ += 6;
+    *unit = value;
+    return true;
+  }
+
+  static void append_utf8(std::string& out, unsigned cp) {
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xC0 | (cp >> 6));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xE0 | (cp >> 12));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | (cp >> 18));
+      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+  }
+
+  // p_ at the opening quote; leaves p_ after the closing one.
+  bool string(std::string& out) {
+    ++p_;
+    const char* run = p_;
+    for (;;) {
+      while (p_ != end_ && kPlain.plain[static_cast<unsigned char>(*p_)]) ++p_;
+      if (p_ == end_) return false;
+      const auto c = static_cast<unsigned char>(*p_);
+      if (c == '"') {
+        out.append(run, p_);
+        ++p_;
+        return true;
+      }
+      if (c == '\\') {
+        out.append(run, p_);
+        if (!escape(out)) return false;
+        run = p_;
+        continue;
+      }
+      if (c < 0x20) return false;
+      unsigned cp;
+      const std::size_t len =
+          decode_utf8(std::string_view(p_, static_cast<std::size_t>(end_ - p_)), 0, &cp);
+      if (len == 0) return false;
+      p_ += len;
+    }
+  }
+
+  // p_ at the backslash.
+  bool escape(std::string& out) {
+    if (end_ - p_ < 2) return false;
+    switch (p_[1]) {
+      case '"':
+        out += '"';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case '/':
+        out += '/';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'u': {
+        unsigned unit;
+        if (!u_escape(&unit)) return false;
+        if (unit >= 0xDC00 && unit <= 0xDFFF) return false;  // a lone low surrogate
+        if (unit >= 0xD800 && unit <= 0xDBFF) {
+          unsigned low;
+          if (!u_escape(&low) || low < 0xDC00 || low > 0xDFFF) return false;
+          unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+        }
+        append_utf8(out, unit);
+        return true;
+      }
+      default:
+        return false;
+    }
+    p_ += 2;
+    return true;
+  }
+
+  static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+  bool number(Json& out) {
+    const char* start = p_;
+    if (p_ != end_ && *p_ == '-') ++p_;
+    if (p_ == end_ || !is_digit(*p_)) return false;
+    if (*p_ == '0') {
+      ++p_;
+    } else {
+      while (p_ != end_ && is_digit(*p_)) ++p_;
+    }
+    bool integral = true;
+    if (p_ != end_ && *p_ == '.') {
+      integral = false;
+      ++p_;
+      if (p_ == end_ || !is_digit(*p_)) return false;
+      while (p_ != end_ && is_digit(*p_)) ++p_;
+    }
+    if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
+      integral = false;
+      ++p_;
+      if (p_ != end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+      if (p_ == end_ || !is_digit(*p_)) return false;
+      while (p_ != end_ && is_digit(*p_)) ++p_;
+    }
+    if (integral) {
+      if (*start == '-') {
+        std::int64_t v = 0;
+        const auto [ptr, ec] = std::from_chars(start, p_, v);
+        if (ec == std::errc::result_out_of_range) {
+          out = make_big_int(std::string_view(start, static_cast<std::size_t>(p_ - start)));
+          return true;
+        }
+        if (ec != std::errc() || ptr != p_) return false;
+        out = Json(static_cast<Json::number_integer_t>(v));
+        return true;
+      }
+      std::uint64_t v = 0;
+      const auto [ptr, ec] = std::from_chars(start, p_, v);
+      if (ec == std::errc::result_out_of_range) {
+        out = make_big_int(std::string_view(start, static_cast<std::size_t>(p_ - start)));
+        return true;
+      }
+      if (ec != std::errc() || ptr != p_) return false;
+      out = Json(static_cast<Json::number_unsigned_t>(v));
+      return true;
+    }
+    double v = 0;
+    const auto [ptr, ec] = std::from_chars(start, p_, v);
+    // Out of range (overflow or underflow): nlohmann decides (an error, or 0 / a subnormal).
+    if (ec != std::errc() || ptr != p_ || !std::isfinite(v)) return false;
+    out = Json(static_cast<Json::number_float_t>(v));
+    return true;
+  }
+
+  const char* p_;
+  const char* end_;
+  std::vector<std::string> keys_;  // keys of the objects being parsed, innermost last
+  std::vector<Json> values_;       // members and elements being parsed, innermost last
+};
+
 }  // namespace
 
 Result<Json> parse_json(std::string_view text, std::string_view what) {
+  {
+    FastParser fast(text);
+    Json root;
+    if (fast.parse(root)) return root;
+  }
   Json root;
   BigIntPreservingSax sax(root);
   try {
