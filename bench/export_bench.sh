@@ -60,7 +60,7 @@ done
 case "$MODE" in export | serve) ;; *) echo "export_bench: --mode export|serve" >&2; exit 2 ;; esac
 case "$CLEANUP" in immediate | none) ;; *) echo "export_bench: --cleanup immediate|none" >&2; exit 2 ;; esac
 
-log() { printf 'export_bench: %s\n' "$*" >&2; }
+log() { printf 'export_bench: %s %s\n' "$(date +%T)" "$*" >&2; }
 
 [ -x /usr/bin/time ] || { log "/usr/bin/time is missing (apt-get install time; scripts/install-deps.sh)"; exit 1; }
 
@@ -126,6 +126,8 @@ export DLEXPORT_CONCURRENCY="$CONCURRENCY" DLEXPORT_EXPORT_CONCURRENCY="$CONCURR
 if [ "$CLEANUP" = none ]; then export DLEXPORT_CLEANUP=none; fi
 
 now_ns() { date +%s%N; }
+# The emulator's user+sys CPU seconds so far (it shares the machine's cores with dlexport).
+emu_cpu() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$EMU_PID/stat"; }
 WRAP=()
 if [ -n "$CALLGRIND" ]; then
   command -v valgrind >/dev/null || { log "valgrind is missing"; exit 1; }
@@ -137,6 +139,7 @@ elif [ -n "$PERF" ]; then
   WRAP=(perf record -q -g -o "$PERF" --)
 fi
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+EMU_CPU_BEFORE=$(emu_cpu)
 
 # --- the export --------------------------------------------------------------------------------
 if [ "$MODE" = export ]; then
@@ -193,6 +196,7 @@ else
   SERVE_PID=""
 fi
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+EMU_CPU_AFTER=$(emu_cpu)
 
 [ -f "$WORK/stats.json" ] || admin "$URL/__admin/stats" >"$WORK/stats.json"
 FILES=$(find "$STORAGE/$BUCKET" -type f -name '*.json' 2>/dev/null | wc -l)
@@ -208,10 +212,10 @@ if [ -n "$CALLGRIND" ]; then
 fi
 
 python3 - "$ITEMS" "$ANNOTATIONS" "$LATENCY" "$CONCURRENCY" "$MODE" "$CLEANUP" "$START" "$END" \
-  "$(tail -n 1 "$WORK/time")" "$WORK/stats.json" "$LOAD_BEFORE" "$LOAD_AFTER" "$(nproc)" "$INSTRUCTIONS" <<'PY'
+  "$(tail -n 1 "$WORK/time")" "$WORK/stats.json" "$LOAD_BEFORE" "$LOAD_AFTER" "$(nproc)" "$INSTRUCTIONS" "$EMU_CPU_BEFORE" "$EMU_CPU_AFTER" <<'PY'
 import json, sys
 (items, annotations, latency, concurrency, mode, cleanup, start, end, timing, stats_path,
- load_before, load_after, nproc, instructions) = sys.argv[1:]
+ load_before, load_after, nproc, instructions, emu_before, emu_after) = sys.argv[1:]
 items, latency, concurrency = int(items), int(latency), int(concurrency)
 seconds = (int(end) - int(start)) / 1e9
 user, system, max_rss_kib = timing.split()
@@ -238,6 +242,7 @@ out = {
     "calls_by_route": stats.get("requests", {}),
     "cpu_user_s": float(user),
     "cpu_sys_s": float(system),
+    "emulator_cpu_s": round(float(emu_after) - float(emu_before), 2),
     "nproc": int(nproc),
     "loadavg_before": [float(x) for x in load_before.split()],
     "loadavg_after": [float(x) for x in load_after.split()],
