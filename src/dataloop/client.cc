@@ -30,13 +30,12 @@ std::string trim(std::string text) {
   return text.substr(first, last - first + 1);
 }
 
+// Big integers survive (common/json.h): items and annotations go into export files byte for byte.
 Result<Json> parse_json_body(const http::Response& response, const std::string& context) {
   if (response.body.empty()) return Json();
-  try {
-    return Json::parse(response.body);
-  } catch (const Json::exception& e) {
-    return internal_error(context + ": answer is not JSON (" + e.what() + ")");
-  }
+  auto json = parse_json(response.body, context + ": answer is not JSON");
+  if (!json) return internal_error(json.error().message());
+  return json;
 }
 
 Result<std::vector<Json>> page_items(const Json& envelope, const std::string& context) {
