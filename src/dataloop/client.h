@@ -1,0 +1,214 @@
+#pragma once
+// dataloop::Client: the typed Dataloop REST client (WIRE.md). Every operation is one or a few
+// HTTP exchanges through an injected http::HttpClient and returns Result<T>.
+//
+// Contract:
+// - The client never sleeps and never retries; failures come back as Status values whose code
+//   says whether a retry can help (errors.h). Workers wrap calls in worker::RetryPolicy.
+// - Nothing is swallowed: a 400 on a paged query is an error, not an empty page.
+// - Thread-safe: one Client is shared by all workers. Token renewal is serialised internally;
+//   concurrent callers wait for one renewal instead of each starting their own.
+// - Authentication (§1): the API key / JWT is the bearer token. connect() obtains a token if none
+//   was given (token file, FaaS proxy, user credentials, refresh token — in that order), and
+//   validates it once with GET /users/me. Before every call the token's `exp` (decoded locally,
+//   no signature check) is checked against the injected Clock; within refresh_margin of expiry it
+//   is renewed from, in order: the token file (re-read), the FaaS agent proxy (get_jwt), the
+//   refresh token (POST {gate_url}/token?default), the user credentials. A 401 is returned as
+//   kUnauthenticated and not retried.
+// - Secrets (token, refresh token, password, proxy secret) never appear in a Status message.
+//
+// Paging: item and annotation queries use keyset paging on id (sort id ascending, page 0, then
+// {"id": {"$gt": last}} appended to "$and"). A query stops when hasNextPage is false OR a page
+// comes back empty, and fails with kInternal when the server's ids do not advance, so a broken
+// server cannot make it loop forever.
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/json.h"
+#include "common/result.h"
+#include "dataloop/dql.h"
+#include "dataloop/types.h"
+#include "http/http_client.h"
+
+namespace dlexport::dataloop {
+
+struct ClientOptions {
+  std::string api_base_url = "https://gate.dataloop.ai/api/v1";
+  // scheme://host for the token endpoints; derived from api_base_url when empty.
+  std::string gate_url;
+
+  // Credentials. Any subset; see the renewal order above.
+  std::string token;             // API key or JWT
+  std::string token_file;        // a file holding the current JWT, re-read on renewal
+  std::string jwt_proxy_url;     // e.g. http://localhost:1001/get_jwt (FaaS agent proxy)
+  std::string jwt_proxy_secret;  // sent as X-Get-Jwt-Secret when set
+  std::string refresh_token;
+  std::string username, password;  // user credentials ("m2m") login
+
+  std::chrono::seconds refresh_margin{60};
+  std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(120)};
+  std::chrono::milliseconds upload_timeout{std::chrono::seconds(300)};
+
+  int page_size = 1000;                     // the SDK's maximum
+  std::size_t annotation_batch_size = 100;  // item ids per `itemId $in` query
+};
+
+enum class UploadMode { kOverwrite, kSkip };
+
+struct WebhookSpec {
+  std::string name;
+  std::string http_method = "POST";
+  std::string hook_url;
+  std::string project_id;
+};
+
+class Client;
+
+// Iterates the pages of a keyset-paged query; holds at most one page. Not thread-safe (one
+// iterator per thread); the Client must outlive it.
+class PageIterator {
+ public:
+  // The next page of raw entities; an empty vector means the query is exhausted.
+  Result<std::vector<Json>> next();
+  bool done() const { return done_; }
+  int pages_fetched() const { return pages_; }
+  // totalItemsCount of the first page (0 before it).
+  std::int64_t total_items() const { return total_; }
+
+ private:
+  friend class Client;
+  PageIterator(const Client* client, std::string path, Json filter, int page_size,
+               std::string resource, std::string endpoint)
+      : client_(client),
+        path_(std::move(path)),
+        filter_(std::move(filter)),
+        page_size_(page_size),
+        resource_(std::move(resource)),
+        endpoint_(std::move(endpoint)) {}
+
+  const Client* client_;
+  std::string path_;
+  Json filter_;
+  int page_size_;
+  std::string resource_;
+  std::string endpoint_;
+  std::string last_id_;
+  bool done_ = false;
+  int pages_ = 0;
+  std::int64_t total_ = 0;
+};
+
+// Items, one page at a time.
+class ItemPager {
+ public:
+  // The next page; empty means exhausted.
+  Result<std::vector<Item>> next();
+  bool done() const { return pages_.done(); }
+  int pages_fetched() const { return pages_.pages_fetched(); }
+
+ private:
+  friend class Client;
+  explicit ItemPager(PageIterator pages) : pages_(std::move(pages)) {}
+  PageIterator pages_;
+};
+
+class Client {
+ public:
+  Client(ClientOptions options, http::HttpClientPtr http, Clock& clock = system_clock());
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Obtains a token if needed and validates it with GET /users/me.
+  Result<User> connect();
+  // The email of the token's user ("" before connect or when the JWT has none).
+  std::string email() const;
+
+  // Drivers (§2).
+  Result<Driver> get_driver(const std::string& driver_id) const;
+  Result<std::vector<Driver>> list_drivers(const std::string& project_id) const;
+
+  // Datasets (§3). `filter` is a whole DQL filter object ({} for none). Offset-paged.
+  Result<std::vector<Dataset>> query_datasets(const Json& filter, const std::string& project_id,
+                                              bool system_space) const;
+  Result<Dataset> get_dataset(const std::string& dataset_id) const;
+  Result<Dataset> create_dataset(const std::string& name, const std::string& project_id,
+                                 const std::string& driver_id) const;
+  // PATCH /datasets/{id}?system=true with the whole dataset object (§3.4).
+  Status patch_dataset_system(const Json& dataset) const;
+  Status delete_dataset(const std::string& dataset_id) const;
+
+  // Items (§4, §7).
+  Result<Item> get_item(const std::string& item_id) const;
+  ItemPager query_items(const std::string& dataset_id, const ItemFilter& filter = {}) const;
+  Result<std::int64_t> count_items(const std::string& dataset_id,
+                                   const ItemFilter& filter = {}) const;
+  // 404 comes back as kNotFound so callers can treat it as "already deleted".
+  Status delete_item(const std::string& item_id) const;
+  // Synchronous bulk delete by query (§7.2).
+  Status delete_items_by_query(const std::string& dataset_id, const ItemFilter& filter) const;
+
+  // Annotations (§5). One item, or many items batched by `itemId $in` (annotation_batch_size ids
+  // per query). The batched result has an entry for every requested id (empty when none).
+  Result<std::vector<Json>> list_annotations(const std::string& dataset_id,
+                                             const std::string& item_id,
+                                             AnnotationTypes types) const;
+  Result<std::unordered_map<std::string, std::vector<Json>>> list_annotations_batch(
+      const std::string& dataset_id, const std::vector<std::string>& item_ids,
+      AnnotationTypes types) const;
+  // The raw pager for a single batch (ids.size() <= any size), for callers that stream.
+  PageIterator annotation_pages(const std::string& dataset_id,
+                                const std::vector<std::string>& item_ids,
+                                AnnotationTypes types) const;
+
+  // Upload (§6). `remote_path` is the full item path, e.g. "/folder/sub/image_001.json". Default
+  // mode overwrite (the SDK uses skip, which keeps stale exports). Verifies the answered
+  // metadata.system.size equals bytes.size(); a mismatch is kDataLoss (the item id is in the
+  // message; the caller decides whether to delete it).
+  Result<Item> upload(const std::string& dataset_id, const std::string& remote_path,
+                      const std::string& bytes, UploadMode mode = UploadMode::kOverwrite) const;
+
+  // Events (§8) and commands (§7.3).
+  Result<Json> create_webhook(const WebhookSpec& spec) const;
+  Result<Json> create_trigger(const Json& trigger) const;
+  Result<Command> get_command(const std::string& command_id) const;
+
+  const ClientOptions& options() const { return options_; }
+
+ private:
+  friend class PageIterator;
+  struct TokenState;
+
+  // One JSON API call under api_base_url. `body` null: no body. Maps non-2xx to Status.
+  Result<Json> call(http::Method method, const std::string& path_and_query, const Json* body,
+                    const std::string& endpoint) const;
+  Result<http::Response> send_authorized(http::Request request, const std::string& endpoint) const;
+  Result<std::string> bearer() const;
+  Status renew_locked() const;
+  Status adopt_token_locked(std::string token, std::string source) const;
+  bool expiring_locked() const;
+  Result<std::string> fetch_token_from_gate(const Json& body, const std::string& what) const;
+  std::vector<std::string> secrets() const;
+  std::vector<std::string> secrets_locked() const;
+  Status error_from(const http::Response& response, const std::string& context) const;
+
+  ClientOptions options_;
+  http::HttpClientPtr http_;
+  Clock& clock_;
+  mutable std::mutex token_mu_;
+  std::unique_ptr<TokenState> token_;  // guarded by token_mu_
+};
+
+// The gate URL derived from an API base URL: "https://gate.dataloop.ai/api/v1" ->
+// "https://gate.dataloop.ai".
+std::string derive_gate_url(const std::string& api_base_url);
+
+}  // namespace dlexport::dataloop

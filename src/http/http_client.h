@@ -1,0 +1,111 @@
+#pragma once
+// HttpClient: the one outbound HTTP interface every Dataloop call goes through.
+//
+// Implementations: the libcurl client (http/curl/curl_http_client.h) for production and
+// FakeHttpClient (http/testing/fake_http_client.h) for tests. An HttpClient is thread-safe and
+// meant to be shared by all worker threads (std::shared_ptr<HttpClient>). send() blocks until the
+// exchange completes or fails; it never retries and never sleeps (retrying is the worker's job).
+//
+// Errors: only transport failures are errors. Connection refused/reset/empty reply and DNS
+// failures are kUnavailable, timeouts kDeadlineExceeded, a malformed URL kInvalidArgument, TLS
+// verification failures kFailedPrecondition. Any HTTP status, 500 included, is a successful
+// Response here; the dataloop layer maps statuses to Status codes.
+//
+// Request ids: a request without one gets a fresh random id; it is sent as `x-request-id` and
+// returned in Response::request_id, so a log line can be matched with the server's.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+
+namespace dlexport::http {
+
+enum class Method { kGet, kPost, kPut, kPatch, kDelete };
+std::string_view method_name(Method method);
+
+// An ordered header list with case-insensitive lookup (HTTP header names are case-insensitive).
+class Headers {
+ public:
+  Headers() = default;
+  Headers(std::initializer_list<std::pair<std::string, std::string>> init) : entries_(init) {}
+
+  // Appends (keeps duplicates, e.g. repeated Set-Cookie).
+  void add(std::string name, std::string value);
+  // Replaces every entry of that name with one entry.
+  void set(std::string name, std::string value);
+  void remove(std::string_view name);
+  // The first value of `name`, if any.
+  std::optional<std::string> get(std::string_view name) const;
+  bool contains(std::string_view name) const { return get(name).has_value(); }
+
+  const std::vector<std::pair<std::string, std::string>>& entries() const { return entries_; }
+  bool empty() const { return entries_.empty(); }
+  void clear() { entries_.clear(); }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> entries_;
+};
+
+bool iequals(std::string_view a, std::string_view b);
+
+// One part of a multipart/form-data body. Parts are sent in vector order; the Dataloop upload
+// requires the file part last.
+struct MultipartPart {
+  std::string name;
+  std::string filename;      // empty: a plain field (no filename parameter)
+  std::string content_type;  // empty: no Content-Type header for the part
+  std::string data;
+};
+
+struct Request {
+  Method method = Method::kGet;
+  std::string url;
+  Headers headers;
+  // Either a raw body (Content-Type set by the caller in headers) or multipart parts, not both.
+  std::string body;
+  std::vector<MultipartPart> parts;
+  std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
+  std::chrono::milliseconds total_timeout{std::chrono::seconds(120)};
+  std::string request_id;  // generated when empty
+  // A low-cardinality label for latency metrics, e.g. "POST /datasets/{id}/query". Optional.
+  std::string endpoint;
+};
+
+struct Response {
+  int status = 0;
+  Headers headers;
+  std::string body;
+  std::string request_id;  // the x-request-id we sent
+};
+
+// Optional hook: told about every completed exchange (for per-endpoint latency metrics). Called
+// on the sending thread; must be thread-safe and cheap.
+class RequestObserver {
+ public:
+  virtual ~RequestObserver() = default;
+  virtual void on_complete(const Request& request, const Result<Response>& outcome,
+                           std::chrono::nanoseconds elapsed) = 0;
+};
+
+class HttpClient {
+ public:
+  virtual ~HttpClient() = default;
+  virtual Result<Response> send(const Request& request) = 0;
+};
+
+using HttpClientPtr = std::shared_ptr<HttpClient>;
+
+// A fresh random request id (32 hex characters).
+std::string new_request_id();
+
+// "a b/é" -> "a%20b%2F%C3%A9": percent-encodes everything but RFC 3986 unreserved characters.
+std::string url_encode(std::string_view text);
+
+}  // namespace dlexport::http
