@@ -1,10 +1,10 @@
 #include "cleanup/cron.h"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <charconv>
 #include <vector>
-
-#include <fmt/format.h>
 
 namespace dlexport::cleanup {
 namespace {
@@ -38,8 +38,8 @@ Result<int> parse_value(std::string_view text, const FieldSpec& spec) {
   }
   const int max = spec.name == "day-of-week" ? 7 : spec.max;  // 7 is Sunday too
   if (value < spec.min || value > max) {
-    return invalid_argument(fmt::format("{} field: {} is outside {}-{}", spec.name, value,
-                                        spec.min, max));
+    return invalid_argument(
+        fmt::format("{} field: {} is outside {}-{}", spec.name, value, spec.min, max));
   }
   return value;
 }
@@ -79,7 +79,8 @@ Result<bool> parse_field(std::string_view text, const FieldSpec& spec, std::bits
       DLX_ASSIGN_OR_RETURN(lo, parse_value(part.substr(0, dash), spec));
       DLX_ASSIGN_OR_RETURN(hi, parse_value(part.substr(dash + 1), spec));
       if (lo > hi) {
-        return invalid_argument(fmt::format("{} field: range '{}' runs backwards", spec.name, part));
+        return invalid_argument(
+            fmt::format("{} field: range '{}' runs backwards", spec.name, part));
       }
     } else {
       DLX_ASSIGN_OR_RETURN(lo, parse_value(part, spec));

@@ -1,5 +1,6 @@
 #include "config/config.h"
 
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -9,8 +10,6 @@
 #include <fstream>
 #include <limits>
 #include <sstream>
-
-#include <fmt/format.h>
 
 namespace dlexport::config {
 namespace {
@@ -79,59 +78,70 @@ Setting bool_setting(std::string_view key, std::string_view env, std::string_vie
                      Field field) {
   return {key, env, help,
           [key, field](Options& o, const std::string& v) { return parse_bool(key, v, field(o)); },
-          [field](const Options& o) {
-            return std::string(field(o) ? "true" : "false");
-          }};
+          [field](const Options& o) { return std::string(field(o) ? "true" : "false"); }};
 }
 
 const std::vector<Setting>& settings() {
   static const std::vector<Setting> table = {
-      string_setting("platform.api_url", "DLEXPORT_API_URL",
-                     "Dataloop API base URL, ending in /api/v1 (required)",
-                     [](auto& o) -> auto& { return o.platform.api_url; }),
-      string_setting("platform.gate_url", "DLEXPORT_GATE_URL",
-                     "base of the token endpoint; default: api_url without /api/v1",
-                     [](auto& o) -> auto& { return o.platform.gate_url; }),
-      string_setting("platform.api_key_file", "DLEXPORT_API_KEY_FILE",
-                     "file holding the API key (DLEXPORT_API_KEY wins when set)",
-                     [](auto& o) -> auto& { return o.platform.api_key_file; }),
-      int_setting("platform.connect_timeout_ms", "DLEXPORT_CONNECT_TIMEOUT_MS",
-                  "TCP+TLS connect timeout per request",
-                  [](auto& o) -> auto& { return o.platform.connect_timeout_ms; }),
-      int_setting("platform.request_timeout_ms", "DLEXPORT_REQUEST_TIMEOUT_MS",
-                  "whole-request timeout",
-                  [](auto& o) -> auto& { return o.platform.request_timeout_ms; }),
-      string_setting("export.format", "DLEXPORT_FORMAT",
-                     "dataloop (byte-identical to the platform SDK) or raw (lossless)",
-                     [](auto& o) -> auto& { return o.export_.format; }),
-      bool_setting("export.pretty", "DLEXPORT_PRETTY", "indent the raw format",
-                   [](auto& o) -> auto& { return o.export_.pretty; }),
-      string_setting("export.path_template", "DLEXPORT_PATH_TEMPLATE",
-                     "object path; placeholders {dir} {name} {stem} {ext} {id} {dataset_id}",
-                     [](auto& o) -> auto& { return o.export_.path_template; }),
-      int_setting("export.concurrency", "DLEXPORT_CONCURRENCY",
-                  "requests in flight against the platform",
-                  [](auto& o) -> auto& { return o.export_.concurrency; }),
-      int_setting("export.batch_size", "DLEXPORT_BATCH_SIZE",
-                  "items per batch (one annotation query per batch)",
-                  [](auto& o) -> auto& { return o.export_.batch_size; }),
-      int_setting("export.annotation_chunk", "DLEXPORT_ANNOTATION_CHUNK",
-                  "item ids per `itemId $in` annotation query",
-                  [](auto& o) -> auto& { return o.export_.annotation_chunk; }),
-      int_setting("retry.max_attempts", "DLEXPORT_RETRY_MAX_ATTEMPTS",
-                  "attempts per platform call before a job fails",
-                  [](auto& o) -> auto& { return o.retry.max_attempts; }),
-      int_setting("retry.base_delay_ms", "DLEXPORT_RETRY_BASE_DELAY_MS",
-                  "first backoff cap (full jitter)",
-                  [](auto& o) -> auto& { return o.retry.base_delay_ms; }),
-      int_setting("retry.max_delay_ms", "DLEXPORT_RETRY_MAX_DELAY_MS", "largest single backoff",
-                  [](auto& o) -> auto& { return o.retry.max_delay_ms; }),
-      int_setting("retry.max_total_ms", "DLEXPORT_RETRY_MAX_TOTAL_MS",
-                  "give up retrying one call after this long",
-                  [](auto& o) -> auto& { return o.retry.max_total_ms; }),
-      bool_setting("cleanup.immediate", "DLEXPORT_CLEANUP_IMMEDIATE",
-                   "delete staged items right after each batch",
-                   [](auto& o) -> auto& { return o.cleanup.immediate; }),
+      string_setting(
+          "platform.api_url", "DLEXPORT_API_URL",
+          "Dataloop API base URL, ending in /api/v1 (required)",
+          [](auto& o) -> auto& { return o.platform.api_url; }),
+      string_setting(
+          "platform.gate_url", "DLEXPORT_GATE_URL",
+          "base of the token endpoint; default: api_url without /api/v1",
+          [](auto& o) -> auto& { return o.platform.gate_url; }),
+      string_setting(
+          "platform.api_key_file", "DLEXPORT_API_KEY_FILE",
+          "file holding the API key (DLEXPORT_API_KEY wins when set)",
+          [](auto& o) -> auto& { return o.platform.api_key_file; }),
+      int_setting(
+          "platform.connect_timeout_ms", "DLEXPORT_CONNECT_TIMEOUT_MS",
+          "TCP+TLS connect timeout per request",
+          [](auto& o) -> auto& { return o.platform.connect_timeout_ms; }),
+      int_setting(
+          "platform.request_timeout_ms", "DLEXPORT_REQUEST_TIMEOUT_MS", "whole-request timeout",
+          [](auto& o) -> auto& { return o.platform.request_timeout_ms; }),
+      string_setting(
+          "export.format", "DLEXPORT_FORMAT",
+          "dataloop (byte-identical to the platform SDK) or raw (lossless)",
+          [](auto& o) -> auto& { return o.export_.format; }),
+      bool_setting(
+          "export.pretty", "DLEXPORT_PRETTY", "indent the raw format",
+          [](auto& o) -> auto& { return o.export_.pretty; }),
+      string_setting(
+          "export.path_template", "DLEXPORT_PATH_TEMPLATE",
+          "object path; placeholders {dir} {name} {stem} {ext} {id} {dataset_id}",
+          [](auto& o) -> auto& { return o.export_.path_template; }),
+      int_setting(
+          "export.concurrency", "DLEXPORT_CONCURRENCY", "requests in flight against the platform",
+          [](auto& o) -> auto& { return o.export_.concurrency; }),
+      int_setting(
+          "export.batch_size", "DLEXPORT_BATCH_SIZE",
+          "items per batch (one annotation query per batch)",
+          [](auto& o) -> auto& { return o.export_.batch_size; }),
+      int_setting(
+          "export.annotation_chunk", "DLEXPORT_ANNOTATION_CHUNK",
+          "item ids per `itemId $in` annotation query",
+          [](auto& o) -> auto& { return o.export_.annotation_chunk; }),
+      int_setting(
+          "retry.max_attempts", "DLEXPORT_RETRY_MAX_ATTEMPTS",
+          "attempts per platform call before a job fails",
+          [](auto& o) -> auto& { return o.retry.max_attempts; }),
+      int_setting(
+          "retry.base_delay_ms", "DLEXPORT_RETRY_BASE_DELAY_MS", "first backoff cap (full jitter)",
+          [](auto& o) -> auto& { return o.retry.base_delay_ms; }),
+      int_setting(
+          "retry.max_delay_ms", "DLEXPORT_RETRY_MAX_DELAY_MS", "largest single backoff",
+          [](auto& o) -> auto& { return o.retry.max_delay_ms; }),
+      int_setting(
+          "retry.max_total_ms", "DLEXPORT_RETRY_MAX_TOTAL_MS",
+          "give up retrying one call after this long",
+          [](auto& o) -> auto& { return o.retry.max_total_ms; }),
+      bool_setting(
+          "cleanup.immediate", "DLEXPORT_CLEANUP_IMMEDIATE",
+          "delete staged items right after each batch",
+          [](auto& o) -> auto& { return o.cleanup.immediate; }),
       {"cleanup.threshold", "DLEXPORT_CLEANUP_THRESHOLD",
        "when the staging dataset holds more items than this, delete them all (empty: off)",
        [](Options& o, const std::string& v) -> Status {
@@ -158,35 +168,45 @@ const std::vector<Setting>& settings() {
          return {};
        },
        [](const Options& o) { return o.cleanup.schedule.value_or(""); }},
-      bool_setting("cleanup.on_shutdown", "DLEXPORT_CLEANUP_ON_SHUTDOWN",
-                   "on SIGTERM/SIGINT: drain, then delete staged items",
-                   [](auto& o) -> auto& { return o.cleanup.on_shutdown; }),
-      string_setting("server.listen", "DLEXPORT_LISTEN", "host:port of the HTTP API",
-                     [](auto& o) -> auto& { return o.server.listen; }),
-      string_setting("server.control_token_file", "DLEXPORT_CONTROL_TOKEN_FILE",
-                     "file holding the /v1 bearer token (DLEXPORT_CONTROL_TOKEN wins)",
-                     [](auto& o) -> auto& { return o.server.control_token_file; }),
-      string_setting("server.webhook_secret_file", "DLEXPORT_WEBHOOK_SECRET_FILE",
-                     "file holding the webhook shared secret (DLEXPORT_WEBHOOK_SECRET wins)",
-                     [](auto& o) -> auto& { return o.server.webhook_secret_file; }),
-      int_setting("server.max_body_bytes", "DLEXPORT_MAX_BODY_BYTES",
-                  "largest accepted request body",
-                  [](auto& o) -> auto& { return o.server.max_body_bytes; }),
-      int_setting("server.drain_timeout_ms", "DLEXPORT_DRAIN_TIMEOUT_MS",
-                  "graceful-shutdown deadline for in-flight jobs",
-                  [](auto& o) -> auto& { return o.server.drain_timeout_ms; }),
-      string_setting("queue.state_dir", "DLEXPORT_STATE_DIR", "where the queue database lives",
-                     [](auto& o) -> auto& { return o.queue.state_dir; }),
-      int_setting("queue.lease_ms", "DLEXPORT_LEASE_MS",
-                  "a claimed job returns to the queue if not finished in this time",
-                  [](auto& o) -> auto& { return o.queue.lease_ms; }),
-      int_setting("queue.max_attempts", "DLEXPORT_QUEUE_MAX_ATTEMPTS",
-                  "job attempts before the dead-letter table",
-                  [](auto& o) -> auto& { return o.queue.max_attempts; }),
-      string_setting("log.level", "DLEXPORT_LOG_LEVEL", "trace|debug|info|warn|error",
-                     [](auto& o) -> auto& { return o.log.level; }),
-      string_setting("log.format", "DLEXPORT_LOG_FORMAT", "text|json",
-                     [](auto& o) -> auto& { return o.log.format; }),
+      bool_setting(
+          "cleanup.on_shutdown", "DLEXPORT_CLEANUP_ON_SHUTDOWN",
+          "on SIGTERM/SIGINT: drain, then delete staged items",
+          [](auto& o) -> auto& { return o.cleanup.on_shutdown; }),
+      string_setting(
+          "server.listen", "DLEXPORT_LISTEN", "host:port of the HTTP API",
+          [](auto& o) -> auto& { return o.server.listen; }),
+      string_setting(
+          "server.control_token_file", "DLEXPORT_CONTROL_TOKEN_FILE",
+          "file holding the /v1 bearer token (DLEXPORT_CONTROL_TOKEN wins)",
+          [](auto& o) -> auto& { return o.server.control_token_file; }),
+      string_setting(
+          "server.webhook_secret_file", "DLEXPORT_WEBHOOK_SECRET_FILE",
+          "file holding the webhook shared secret (DLEXPORT_WEBHOOK_SECRET wins)",
+          [](auto& o) -> auto& { return o.server.webhook_secret_file; }),
+      int_setting(
+          "server.max_body_bytes", "DLEXPORT_MAX_BODY_BYTES", "largest accepted request body",
+          [](auto& o) -> auto& { return o.server.max_body_bytes; }),
+      int_setting(
+          "server.drain_timeout_ms", "DLEXPORT_DRAIN_TIMEOUT_MS",
+          "graceful-shutdown deadline for in-flight jobs",
+          [](auto& o) -> auto& { return o.server.drain_timeout_ms; }),
+      string_setting(
+          "queue.state_dir", "DLEXPORT_STATE_DIR", "where the queue database lives",
+          [](auto& o) -> auto& { return o.queue.state_dir; }),
+      int_setting(
+          "queue.lease_ms", "DLEXPORT_LEASE_MS",
+          "a claimed job returns to the queue if not finished in this time",
+          [](auto& o) -> auto& { return o.queue.lease_ms; }),
+      int_setting(
+          "queue.max_attempts", "DLEXPORT_QUEUE_MAX_ATTEMPTS",
+          "job attempts before the dead-letter table",
+          [](auto& o) -> auto& { return o.queue.max_attempts; }),
+      string_setting(
+          "log.level", "DLEXPORT_LOG_LEVEL", "trace|debug|info|warn|error",
+          [](auto& o) -> auto& { return o.log.level; }),
+      string_setting(
+          "log.format", "DLEXPORT_LOG_FORMAT", "text|json",
+          [](auto& o) -> auto& { return o.log.format; }),
   };
   return table;
 }
@@ -206,9 +226,10 @@ bool is_inline_secret(std::string_view key) {
 
 Status apply_watch(const YAML::Node& node, std::string_view origin, Options& out) {
   if (!node.IsSequence()) {
-    return invalid_argument(fmt::format("{}: watch must be a list of {{dataset_id, driver_id, "
-                                        "filter, interval_ms}}",
-                                        origin));
+    return invalid_argument(
+        fmt::format("{}: watch must be a list of {{dataset_id, driver_id, "
+                    "filter, interval_ms}}",
+                    origin));
   }
   out.watch.clear();
   for (std::size_t i = 0; i < node.size(); ++i) {
@@ -225,12 +246,13 @@ Status apply_watch(const YAML::Node& node, std::string_view origin, Options& out
       } else if (key == "filter") {
         w.filter = kv.second.IsScalar() ? kv.second.as<std::string>() : YAML::Dump(kv.second);
       } else if (key == "interval_ms") {
-        DLX_RETURN_IF_ERROR(parse_int(where + ".interval_ms", kv.second.as<std::string>(),
-                                      w.interval_ms));
+        DLX_RETURN_IF_ERROR(
+            parse_int(where + ".interval_ms", kv.second.as<std::string>(), w.interval_ms));
       } else {
-        return invalid_argument(fmt::format("{}: unknown key '{}' (expected dataset_id, "
-                                            "driver_id, filter, interval_ms)",
-                                            where, key));
+        return invalid_argument(
+            fmt::format("{}: unknown key '{}' (expected dataset_id, "
+                        "driver_id, filter, interval_ms)",
+                        where, key));
       }
     }
     out.watch.push_back(std::move(w));
@@ -265,15 +287,16 @@ Status apply_yaml(const YAML::Node& node, const std::string& prefix, std::string
     }
     const Setting* setting = find_setting(key);
     if (setting == nullptr) {
-      return invalid_argument(fmt::format("{}: unknown setting '{}' (see `dlexport config "
-                                          "check --help` for the list)",
-                                          origin, key));
+      return invalid_argument(
+          fmt::format("{}: unknown setting '{}' (see `dlexport config "
+                      "check --help` for the list)",
+                      origin, key));
     }
     if (!value.IsScalar() && !value.IsNull()) {
       return invalid_argument(fmt::format("{}: '{}' must be a single value", origin, key));
     }
-    DLX_RETURN_IF_ERROR(
-        setting->set(out, value.IsNull() ? std::string() : value.as<std::string>()).annotate(origin));
+    DLX_RETURN_IF_ERROR(setting->set(out, value.IsNull() ? std::string() : value.as<std::string>())
+                            .annotate(origin));
   }
   return {};
 }
@@ -281,8 +304,8 @@ Status apply_yaml(const YAML::Node& node, const std::string& prefix, std::string
 Result<std::string> read_secret_file(std::string_view setting, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return invalid_argument(fmt::format("{}: cannot read '{}': {}", setting, path,
-                                        std::strerror(errno)));
+    return invalid_argument(
+        fmt::format("{}: cannot read '{}': {}", setting, path, std::strerror(errno)));
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
@@ -346,7 +369,8 @@ Result<Options> parse_yaml(std::string_view text, Options base, std::string_view
     return invalid_argument(fmt::format("{}: not valid YAML: {}", origin, e.what()));
   }
   if (root.IsNull()) return base;  // an empty file is a valid (default) config
-  if (!root.IsMap()) return invalid_argument(fmt::format("{}: top level must be a mapping", origin));
+  if (!root.IsMap())
+    return invalid_argument(fmt::format("{}: top level must be a mapping", origin));
   try {
     DLX_RETURN_IF_ERROR(apply_yaml(root, "", origin, base));
   } catch (const YAML::Exception& e) {
@@ -413,8 +437,8 @@ Status validate(const Options& o) {
         "platform.api_url is not set: export DLEXPORT_API_URL=https://gate.dataloop.ai/api/v1 "
         "(or your environment's base URL)");
   }
-  for (const auto& [key, url] : {std::pair{"platform.api_url", p.api_url},
-                                 std::pair{"platform.gate_url", p.gate_url}}) {
+  for (const auto& [key, url] :
+       {std::pair{"platform.api_url", p.api_url}, std::pair{"platform.gate_url", p.gate_url}}) {
     const bool https = url.rfind("https://", 0) == 0;
     const bool http = url.rfind("http://", 0) == 0;
     if (!https && !http) {
@@ -529,8 +553,9 @@ std::string describe(const Options& o) {
   }
   out += o.watch.empty() ? "watch: []\n" : "watch:\n";
   for (const auto& w : o.watch) {
-    out += fmt::format("  - dataset_id: {}\n    driver_id: {}\n    filter: '{}'\n    interval_ms: {}\n",
-                       w.dataset_id, w.driver_id, w.filter, w.interval_ms);
+    out += fmt::format(
+        "  - dataset_id: {}\n    driver_id: {}\n    filter: '{}'\n    interval_ms: {}\n",
+        w.dataset_id, w.driver_id, w.filter, w.interval_ms);
   }
   return out;
 }

@@ -38,12 +38,12 @@ struct PlatformOptions {
 };
 
 struct ExportOptions {
-  std::string format = "dataloop";                 // dataloop | raw
-  bool pretty = false;                             // raw format only
+  std::string format = "dataloop";  // dataloop | raw
+  bool pretty = false;              // raw format only
   std::string path_template = "{dir}/{stem}.json";
-  int concurrency = 32;         // requests in flight; hides a remote API's latency
-  int batch_size = 100;         // items per worker batch (one annotation query per batch)
-  int annotation_chunk = 100;   // item ids per `itemId $in` annotation query
+  int concurrency = 32;        // requests in flight; hides a remote API's latency
+  int batch_size = 100;        // items per worker batch (one annotation query per batch)
+  int annotation_chunk = 100;  // item ids per `itemId $in` annotation query
 };
 
 struct RetryOptions {
@@ -54,15 +54,15 @@ struct RetryOptions {
 };
 
 struct CleanupOptions {
-  bool immediate = true;                // delete staged items right after each batch
+  bool immediate = true;                  // delete staged items right after each batch
   std::optional<std::int64_t> threshold;  // delete all once the staging dataset holds more
-  std::optional<std::string> schedule;  // 5-field cron, UTC
-  bool on_shutdown = false;             // SIGTERM/SIGINT: drain, then delete
+  std::optional<std::string> schedule;    // 5-field cron, UTC
+  bool on_shutdown = false;               // SIGTERM/SIGINT: drain, then delete
 };
 
 struct ServerOptions {
   std::string listen = "127.0.0.1:8080";
-  Secret control_token;   // bearer token of the /v1 API
+  Secret control_token;  // bearer token of the /v1 API
   std::string control_token_file;
   Secret webhook_secret;  // shared secret of the webhook receiver
   std::string webhook_secret_file;

@@ -62,11 +62,11 @@ TEST(CronTest, ErrorsNameTheField) {
     const char* expr;
     const char* expect;
   };
-  for (const Case& c : {Case{"0 3 * *", "expected 5 fields"}, Case{"60 * * * *", "minute"},
-                        Case{"0 24 * * *", "hour"}, Case{"0 0 0 * *", "day-of-month"},
-                        Case{"0 0 * 13 *", "month"}, Case{"0 0 * * 8", "day-of-week"},
-                        Case{"*/0 * * * *", "step"}, Case{"0 5-1 * * *", "backwards"},
-                        Case{"x * * * *", "not a number"}}) {
+  for (const Case& c :
+       {Case{"0 3 * *", "expected 5 fields"}, Case{"60 * * * *", "minute"},
+        Case{"0 24 * * *", "hour"}, Case{"0 0 0 * *", "day-of-month"}, Case{"0 0 * 13 *", "month"},
+        Case{"0 0 * * 8", "day-of-week"}, Case{"*/0 * * * *", "step"},
+        Case{"0 5-1 * * *", "backwards"}, Case{"x * * * *", "not a number"}}) {
     auto s = CronSchedule::parse(c.expr);
     ASSERT_FALSE(s.has_value()) << c.expr;
     EXPECT_NE(s.error().message().find(c.expect), std::string::npos)

@@ -124,8 +124,9 @@ TEST(ConfigTest, BadValuesNameTheSetting) {
            {": : :\n  - [\n", "not valid YAML"},
        }) {
     auto path = write_file("bad.yaml", c.yaml);
-    auto options = load(path.string(), env_of({{"DLEXPORT_API_KEY", "k"},
-                                               {"DLEXPORT_API_URL", "https://g/api/v1"}}));
+    auto options =
+        load(path.string(),
+             env_of({{"DLEXPORT_API_KEY", "k"}, {"DLEXPORT_API_URL", "https://g/api/v1"}}));
     if (c.yaml.find("api_url") != std::string::npos) {
       options = load(path.string(), env_of({{"DLEXPORT_API_KEY", "k"}}));
     }

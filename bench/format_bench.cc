@@ -1,0 +1,87 @@
+// Encoding cost per item: one image item with 10 annotations (the realistic mix of golden case
+// 013-image: boxes, polylines, segment, ellipse, point, class, with named attributes), for each
+// format. Target for `dataloop`: under 20 us per item.
+
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "format/format.h"
+#include "format/python_json.h"
+
+namespace {
+
+using dlexport::Json;
+
+Json load(const std::string& name) {
+  std::ifstream in(std::string(DLX_GOLDEN_DIR) + "/013-image/" + name, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto parsed = dlexport::format::parse_json(text.str(), name);
+  if (!parsed) {
+    std::cerr << parsed.error().message() << "\n";
+    std::exit(1);
+  }
+  return std::move(*parsed);
+}
+
+struct Input {
+  Json item;
+  std::vector<Json> annotations;
+};
+
+const Input& input() {
+  static const Input kInput = [] {
+    Input in{load("item.json"), {}};
+    const Json all = load("annotations.json");
+    // Exactly 10 exportable annotations, cycling through the case's own mix.
+    while (in.annotations.size() < 10) {
+      for (const auto& a : all) {
+        if (in.annotations.size() < 10) in.annotations.push_back(a);
+      }
+    }
+    return in;
+  }();
+  return kInput;
+}
+
+void encode(benchmark::State& state, const char* name, bool pretty) {
+  auto format = dlexport::format::make_format(name, {.pretty = pretty});
+  const Input& in = input();
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    auto result = (*format)->encode(in.item, in.annotations);
+    bytes += result->bytes.size();
+    benchmark::DoNotOptimize(result);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_EncodeDataloop10(benchmark::State& state) { encode(state, "dataloop", false); }
+void BM_EncodeRaw10(benchmark::State& state) { encode(state, "raw", false); }
+void BM_EncodeRawPretty10(benchmark::State& state) { encode(state, "raw", true); }
+
+void BM_ParseItemAndAnnotations(benchmark::State& state) {
+  const std::string item = dlexport::format::dump_python(input().item);
+  const std::string annotations = dlexport::format::dump_python(Json(input().annotations));
+  for (auto _ : state) {
+    auto a = dlexport::format::parse_json(item, "item");
+    auto b = dlexport::format::parse_json(annotations, "annotations");
+    benchmark::DoNotOptimize(a);
+    benchmark::DoNotOptimize(b);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+BENCHMARK(BM_EncodeDataloop10)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_EncodeRaw10)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_EncodeRawPretty10)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ParseItemAndAnnotations)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
