@@ -64,12 +64,13 @@ enum class UploadMode { kSkip, kOverwrite };
 
 struct UploadRequest {
   std::string dataset_id;
-  std::string path;         // the multipart `path` field: "/dir/sub/name.json"
-  std::string content;      // the file's bytes
-  std::string mimetype;     // from the file part's Content-Type ("application/json")
+  std::string path;      // the multipart `path` field: "/dir/sub/name.json"
+  std::string content;   // the file's bytes
+  std::string mimetype;  // from the file part's Content-Type ("application/json")
   UploadMode mode = UploadMode::kSkip;
-  std::string creator;      // email from the caller's JWT
-  std::optional<Json> user_metadata;  // the optional `metadata` form field, parsed
+  std::string creator;                     // email from the caller's JWT
+  std::optional<Json> user_metadata;       // the optional `metadata` form field, parsed
+  std::optional<std::string> description;  // the optional `description` form field
 };
 
 struct UploadResult {
@@ -132,6 +133,8 @@ class Store {
   Result<UploadResult> upload(const UploadRequest& request);
   // DELETE /items/{id}: removes the item and its annotations.
   Status delete_item(std::string_view id);
+  // The bytes last uploaded for an item (GET /items/{id}/stream); "" for generated/fixture items.
+  Result<std::string> item_content(std::string_view id) const;
 
   // --- events ------------------------------------------------------------------------------
   Result<Json> create_webhook(const Json& body, const std::string& creator);
@@ -156,8 +159,10 @@ class Store {
   // Counts for the admin API and tests: {"projects": n, "datasets": n, "items": n, ...}.
   Json counts() const;
 
- private:
+  // Opaque internals (emulator/store_state.h), named here so the store_*.cc helpers can use it.
   struct State;
+
+ private:
   std::unique_ptr<State> state_;
 };
 

@@ -1,0 +1,135 @@
+#include "emulator/jwt.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <array>
+#include <cstring>
+
+namespace dlexport::emulator {
+namespace {
+
+constexpr std::string_view kAlphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &len);
+  return std::string(reinterpret_cast<const char*>(out.data()), len);
+}
+
+// Constant-time so a wrong signature does not leak how much of it matched.
+bool same_bytes(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    diff = static_cast<unsigned char>(
+        diff | (static_cast<unsigned char>(a[i]) ^ static_cast<unsigned char>(b[i])));
+  }
+  return diff == 0;
+}
+
+Status unauthenticated(std::string message) {
+  return {StatusCode::kUnauthenticated, std::move(message)};
+}
+
+}  // namespace
+
+std::string base64url_encode(std::string_view bytes) {
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (char c : bytes) {
+    buffer = (buffer << 8) | static_cast<unsigned char>(c);
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(kAlphabet[(buffer >> bits) & 0x3F]);
+    }
+  }
+  if (bits > 0) out.push_back(kAlphabet[(buffer << (6 - bits)) & 0x3F]);
+  return out;
+}
+
+std::optional<std::string> base64url_decode(std::string_view text) {
+  // Padding is tolerated although JWTs never carry it.
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  std::string out;
+  out.reserve(text.size() * 3 / 4);
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (char c : text) {
+    std::size_t pos = kAlphabet.find(c);
+    if (c == '+') pos = 62;
+    if (c == '/') pos = 63;
+    if (pos == std::string_view::npos) return std::nullopt;
+    buffer = (buffer << 6) | static_cast<std::uint32_t>(pos);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
+    }
+  }
+  if (bits >= 6) return std::nullopt;  // a lone trailing character cannot encode a byte
+  return out;
+}
+
+std::string sign_jwt(const Json& payload, std::string_view secret) {
+  static const std::string header = base64url_encode(R"({"alg":"HS256","typ":"JWT"})");
+  std::string signing_input = header + "." + base64url_encode(payload.dump());
+  std::string signature = base64url_encode(hmac_sha256(secret, signing_input));
+  return signing_input + "." + signature;
+}
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string make_token(std::string_view email, std::chrono::seconds ttl, std::string_view secret) {
+  const std::int64_t now = unix_now();
+  Json payload = {{"email", std::string(email)},
+                  {"sub", std::string(email)},
+                  {"iss", "dlexport-emulator"},
+                  {"iat", now},
+                  {"exp", now + ttl.count()}};
+  return sign_jwt(payload, secret);
+}
+
+Result<Json> verify_jwt(std::string_view token, std::string_view secret, std::int64_t now) {
+  const std::size_t dot1 = token.find('.');
+  const std::size_t dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
+  if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) {
+    return unauthenticated("malformed token");
+  }
+  const std::string_view header_b64 = token.substr(0, dot1);
+  const std::string_view payload_b64 = token.substr(dot1 + 1, dot2 - dot1 - 1);
+  const std::string_view signature_b64 = token.substr(dot2 + 1);
+  auto header_text = base64url_decode(header_b64);
+  auto payload_text = base64url_decode(payload_b64);
+  auto signature = base64url_decode(signature_b64);
+  if (!header_text || !payload_text || !signature) return unauthenticated("malformed token");
+  Json header;
+  Json payload;
+  try {
+    header = Json::parse(*header_text);
+    payload = Json::parse(*payload_text);
+  } catch (const Json::exception&) {
+    return unauthenticated("malformed token");
+  }
+  if (!header.is_object() || !payload.is_object()) return unauthenticated("malformed token");
+  if (header.value("alg", "") != "HS256") return unauthenticated("unsupported token algorithm");
+  const std::string expected =
+      hmac_sha256(secret, token.substr(0, dot2));  // header.payload as sent, not re-encoded
+  if (!same_bytes(expected, *signature)) return unauthenticated("invalid token signature");
+  auto exp = payload.find("exp");
+  if (exp == payload.end() || !exp->is_number()) return unauthenticated("token has no expiry");
+  if (exp->get<double>() <= static_cast<double>(now)) return unauthenticated("token expired");
+  return payload;
+}
+
+}  // namespace dlexport::emulator
