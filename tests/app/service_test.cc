@@ -115,7 +115,10 @@ TEST_F(ServiceTest, ApiAndWebhookItemsAreExportedAndShutdownIsOrderly) {
   ASSERT_TRUE(api);
   ASSERT_EQ(api->status, 202) << api->body;
   Json events = Json::array();
-  for (int i = 45; i < 60; ++i) events.push_back({{"itemId", item(i)}});
+  // Disjoint from the API's items: an item re-enqueued while in flight would (rightly) run again
+  // after its ack, and the drain below would then leave it pending for the next start.
+  for (int i = 50; i < 60; ++i) events.push_back({{"itemId", item(i)}});
+  for (int i = 50; i < 55; ++i) events.push_back({{"id", item(i)}});
   auto hook = client_->Post(("/v1/hooks/dataloop/" + kDriver + "?secret=" + kSecret).c_str(),
                             events.dump(), "application/json");
   ASSERT_EQ(hook->status, 202) << hook->body;
@@ -124,7 +127,7 @@ TEST_F(ServiceTest, ApiAndWebhookItemsAreExportedAndShutdownIsOrderly) {
   EXPECT_EQ(client_->Get("/readyz")->status, 200);
   const std::string metrics = client_->Get("/metrics")->body;
   EXPECT_NE(metrics.find("# TYPE dlexport_queue_depth gauge"), std::string::npos);
-  EXPECT_NE(metrics.find("dlexport_enqueued_items_total{source=\"webhook\"} 15"), std::string::npos)
+  EXPECT_NE(metrics.find("dlexport_enqueued_items_total{source=\"webhook\"} 10"), std::string::npos)
       << metrics;
 
   const ShutdownReport report = service_->shutdown();
