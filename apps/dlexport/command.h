@@ -35,5 +35,6 @@ struct CommandEntry {
 const std::vector<CommandEntry>& commands();
 
 std::unique_ptr<Command> make_format_command();
+std::unique_ptr<Command> make_dlq_command();
 
 }  // namespace dlexport::cli
