@@ -14,6 +14,8 @@ namespace dlexport::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;  // the operation failed (network, platform, ...)
 inline constexpr int kExitUsage = 2;    // bad arguments or unusable input files
+inline constexpr int kExitRefused =
+    3;  // the target is unsafe or missing (e.g. driver allows delete)
 
 class Command {
  public:
@@ -35,6 +37,9 @@ struct CommandEntry {
 const std::vector<CommandEntry>& commands();
 
 std::unique_ptr<Command> make_format_command();
+std::unique_ptr<Command> make_export_command();
+std::unique_ptr<Command> make_cleanup_command();
+std::unique_ptr<Command> make_config_command();
 std::unique_ptr<Command> make_dlq_command();
 
 }  // namespace dlexport::cli

@@ -4,12 +4,19 @@
 #include <memory>
 #include <vector>
 
+#include "apps/dlexport/cli_support.h"
 #include "apps/dlexport/command.h"
 
 int main(int argc, char** argv) {
   using namespace dlexport::cli;
   CLI::App app{"dlexport: export Dataloop items and annotations to a bucket"};
   app.require_subcommand(1);
+  app.footer(std::string(R"(
+Start here:
+  export DLEXPORT_API_URL=https://gate.dataloop.ai/api/v1 DLEXPORT_API_KEY=$(cat key.jwt)
+  dlexport export --driver <DRIVER_ID> --dataset <DATASET_ID>
+  dlexport <command> --help      examples, environment and exit codes of each command
+)") + kEnvironmentHelp);
   std::vector<std::unique_ptr<Command>> instances;
   std::vector<std::pair<CLI::App*, Command*>> subs;
   for (const auto& entry : commands()) {

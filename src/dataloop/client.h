@@ -113,6 +113,8 @@ class ItemPager {
   Result<std::vector<Item>> next();
   bool done() const { return pages_.done(); }
   int pages_fetched() const { return pages_.pages_fetched(); }
+  // totalItemsCount of the first page (0 before it): the size of the listing, for progress.
+  std::int64_t total_items() const { return pages_.total_items(); }
 
  private:
   friend class Client;

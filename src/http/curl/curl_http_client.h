@@ -8,6 +8,11 @@
 // (CURL_LOCK_DATA_CONNECT) because the pooled-handle approach needs no cross-thread connection
 // handover and avoids that code path's history of bugs in older libcurl releases.
 // TLS verification is always on; HTTP/2 is negotiated only over TLS.
+//
+// One libcurl behaviour callers should know: when a *reused* keep-alive connection turns out to
+// be dead before any response byte arrives, libcurl resends the request once on a fresh
+// connection. That is the only resend below this interface; every Dataloop write we make is
+// idempotent (overwrite uploads, deletes that tolerate 404), so it is harmless.
 
 #include <cstddef>
 #include <memory>

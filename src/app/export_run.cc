@@ -1,0 +1,466 @@
+#include "app/export_run.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "cleanup/cleaner.h"
+#include "cleanup/cron.h"
+#include "cleanup/safety.h"
+#include "cleanup/scheduler.h"
+#include "controller/staging_datasets.h"
+#include "sink/driver/driver_sink.h"
+#include "worker/bounded_queue.h"
+#include "worker/retrying.h"
+
+namespace dlexport::app {
+namespace {
+
+// At most this many preparer threads: each handles a whole batch (one annotation query, then
+// CPU-bound encoding), so a few keep many uploaders busy.
+constexpr int kMaxPreparers = 4;
+// Re-reading the driver after an upload failure happens at most this often; other failures in
+// between reuse the last answer.
+constexpr auto kDriverRecheckInterval = std::chrono::seconds(2);
+
+struct Batch {
+  std::vector<dataloop::Item> items;  // listed items (dataset mode)
+  std::vector<std::string> ids;       // ids still to fetch (--item mode)
+};
+
+struct BatchState {
+  std::mutex mu;
+  std::size_t pending = 0;                  // uploads not finished yet; guarded by mu
+  std::vector<std::string> staged;          // guarded by mu
+  std::vector<queue::LedgerEntry> entries;  // guarded by mu
+};
+
+struct UploadTask {
+  std::shared_ptr<BatchState> batch;
+  std::string item_id;
+  std::string path;
+  std::string bytes;
+  std::string sha256;
+};
+
+class ExportPipeline {
+ public:
+  ExportPipeline(const ExportDeps& deps, const ExportRequest& request, std::string driver_id,
+                 sink::Sink& sink, cleanup::CleanupHandler& cleanup, ExportReport& report)
+      : deps_(deps),
+        request_(request),
+        driver_id_(std::move(driver_id)),
+        target_key_(driver_target_key(driver_id_)),
+        sink_(sink),
+        cleanup_(cleanup),
+        report_(report),
+        preparers_(std::clamp(deps.export_options.concurrency / 8, 1, kMaxPreparers)),
+        uploaders_(std::max(1, deps.export_options.concurrency)),
+        batches_(static_cast<std::size_t>(preparers_) * 2),
+        uploads_(static_cast<std::size_t>(uploaders_) * 2) {}
+
+  void run() {
+    std::vector<std::thread> threads;
+    for (int i = 0; i < preparers_; ++i) threads.emplace_back([this] { prepare_loop(); });
+    std::vector<std::thread> upload_threads;
+    for (int i = 0; i < uploaders_; ++i) upload_threads.emplace_back([this] { upload_loop(); });
+    list();
+    batches_.close();
+    for (auto& t : threads) t.join();
+    uploads_.close();
+    for (auto& t : upload_threads) t.join();
+    std::lock_guard<std::mutex> lock(mu_);
+    report_.counts = counts_locked();
+  }
+
+ private:
+  bool stopping() const { return deps_.stop != nullptr && deps_.stop->load(); }
+
+  // --- lister ---------------------------------------------------------------------------------
+
+  void list() {
+    const auto batch_size = static_cast<std::size_t>(std::max(1, deps_.export_options.batch_size));
+    if (!request_.item_ids.empty()) {
+      std::vector<std::string> ids;
+      std::unordered_set<std::string> seen;
+      for (const auto& id : request_.item_ids) {
+        if (seen.insert(id).second) ids.push_back(id);
+      }
+      total_.store(static_cast<std::int64_t>(ids.size()));
+      for (std::size_t start = 0; start < ids.size() && !stopping(); start += batch_size) {
+        Batch batch;
+        const std::size_t end = std::min(ids.size(), start + batch_size);
+        batch.ids.assign(ids.begin() + static_cast<std::ptrdiff_t>(start),
+                         ids.begin() + static_cast<std::ptrdiff_t>(end));
+        batches_.push(std::move(batch));
+      }
+      if (stopping()) mark_interrupted();
+      return;
+    }
+    dataloop::ItemFilter filter;
+    if (request_.query.is_array()) {
+      for (const auto& c : request_.query) filter.conditions.push_back(c);
+    } else if (request_.query.is_object()) {
+      filter.conditions.push_back(request_.query);
+    }
+    dataloop::ItemPager pager = deps_.client.query_items(request_.dataset_id, filter);
+    while (!pager.done()) {
+      if (stopping()) {
+        mark_interrupted();
+        return;
+      }
+      auto page = worker::retrying(deps_.retry, "list items of dataset " + request_.dataset_id,
+                                   [&] { return pager.next(); });
+      if (!page) {
+        const Status error =
+            page.error().annotate(fmt::format("listing items of dataset {}", request_.dataset_id));
+        spdlog::error("{}", error.to_string());
+        std::lock_guard<std::mutex> lock(mu_);
+        report_.fatal = error;
+        return;
+      }
+      if (pager.pages_fetched() == 1) total_.store(pager.total_items());
+      for (std::size_t start = 0; start < page->size(); start += batch_size) {
+        Batch batch;
+        const std::size_t end = std::min(page->size(), start + batch_size);
+        for (std::size_t i = start; i < end; ++i) batch.items.push_back(std::move((*page)[i]));
+        batches_.push(std::move(batch));
+      }
+    }
+  }
+
+  void mark_interrupted() {
+    std::lock_guard<std::mutex> lock(mu_);
+    report_.interrupted = true;
+  }
+
+  // --- preparers ------------------------------------------------------------------------------
+
+  void prepare_loop() {
+    while (auto batch = batches_.pop()) prepare(std::move(*batch));
+  }
+
+  void fetch_items(Batch& batch) {
+    for (const auto& id : batch.ids) {
+      auto item = worker::retrying(deps_.retry, "GET /items/" + id,
+                                   [&] { return deps_.client.get_item(id); });
+      if (!item) {
+        fail(id, item.error().code() == StatusCode::kNotFound
+                     ? "item not found (GET /items/" + id + " answered 404)"
+                     : "cannot read the item: " + item.error().to_string());
+        continue;
+      }
+      batch.items.push_back(std::move(*item));
+    }
+    batch.ids.clear();
+  }
+
+  void prepare(Batch batch) {
+    if (!batch.ids.empty()) fetch_items(batch);
+    if (auto gone = driver_gone_reason()) {
+      for (const auto& item : batch.items) fail(item.id, *gone);
+      return;
+    }
+    // One annotation query (chunked by the client) per dataset of the batch; listed batches
+    // always hold one dataset, --item batches may mix several.
+    std::unordered_map<std::string, std::vector<std::string>> ids_by_dataset;
+    std::vector<std::string> dataset_order;
+    for (const auto& item : batch.items) {
+      auto [it, fresh] = ids_by_dataset.try_emplace(item.dataset_id);
+      if (fresh) dataset_order.push_back(item.dataset_id);
+      it->second.push_back(item.id);
+    }
+    std::unordered_map<std::string, std::vector<Json>> annotations;
+    std::unordered_map<std::string, std::string> annotation_errors;  // dataset -> reason
+    for (const auto& dataset_id : dataset_order) {
+      const auto& ids = ids_by_dataset[dataset_id];
+      auto listed = worker::retrying(deps_.retry, "annotations of dataset " + dataset_id, [&] {
+        return deps_.client.list_annotations_batch(dataset_id, ids,
+                                                   dataloop::AnnotationTypes::kAll);
+      });
+      if (!listed) {
+        annotation_errors[dataset_id] =
+            "annotation query failed (the item is not exported without its annotations): " +
+            listed.error().to_string();
+        spdlog::warn("annotations of {} items in dataset {}: {}", ids.size(), dataset_id,
+                     listed.error().to_string());
+        continue;
+      }
+      for (auto& [item_id, list] : *listed) annotations[item_id] = std::move(list);
+    }
+
+    auto state = std::make_shared<BatchState>();
+    std::vector<UploadTask> tasks;
+    for (const auto& item : batch.items) {
+      if (auto err = annotation_errors.find(item.dataset_id); err != annotation_errors.end()) {
+        fail(item.id, err->second);
+        continue;
+      }
+      auto path = deps_.path_template.render(item.raw);
+      if (!path) {
+        fail(item.id, "no valid object path: " + path.error().message());
+        continue;
+      }
+      if (auto collision = claim_path(item, *path)) {
+        fail(item.id, *collision);
+        continue;
+      }
+      const auto& list = annotations[item.id];
+      auto encoded = deps_.format.encode(item.raw, std::span<const Json>(list.data(), list.size()));
+      if (!encoded) {
+        fail(item.id, "cannot encode: " + encoded.error().to_string());
+        continue;
+      }
+      for (const auto& warning : encoded->warnings) {
+        spdlog::warn("item {}: {}", item.id, warning);
+      }
+      std::string digest = queue::sha256_hex(encoded->bytes);
+      if (deps_.ledger != nullptr && !request_.force) {
+        auto entry = deps_.ledger->lookup(target_key_, item.id);
+        if (!entry) {
+          spdlog::warn("export ledger lookup failed ({}); uploading item {} anyway",
+                       entry.error().to_string(), item.id);
+        } else if (queue::ledger_unchanged(*entry, *path, digest)) {
+          succeed(true);
+          continue;
+        }
+      }
+      tasks.push_back(
+          UploadTask{state, item.id, *path, std::move(encoded->bytes), std::move(digest)});
+    }
+    if (tasks.empty()) return;
+    {
+      std::lock_guard<std::mutex> lock(state->mu);
+      state->pending = tasks.size();
+    }
+    for (auto& task : tasks) uploads_.push(std::move(task));
+  }
+
+  // The collision message when another item of this run already maps to `path`.
+  std::optional<std::string> claim_path(const dataloop::Item& item, const std::string& path) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto [it, fresh] = claimed_paths_.try_emplace(path, item.id, item.filename);
+    if (fresh || it->second.first == item.id) return std::nullopt;
+    return fmt::format(
+        "path collision: item {} ('{}') and item {} ('{}') both map to {} with path template "
+        "'{}'; the second is not exported so the first is not overwritten. Use a template that "
+        "keeps the extension, e.g. export.path_template: '{{dir}}/{{name}}.json'",
+        it->second.first, it->second.second, item.id, item.filename, path,
+        deps_.path_template.text());
+  }
+
+  // --- uploaders ------------------------------------------------------------------------------
+
+  void upload_loop() {
+    while (auto task = uploads_.pop()) upload(std::move(*task));
+  }
+
+  void upload(UploadTask task) {
+    std::optional<std::string> failure = driver_gone_reason();
+    std::string staged_id;
+    if (!failure) {
+      sink::PutRequest put{task.path, task.bytes, deps_.format.content_type(), task.item_id};
+      auto receipt =
+          worker::retrying(deps_.retry, "upload " + task.path, [&] { return sink_.put(put); });
+      if (receipt) {
+        staged_id = receipt->staged_item_id;
+      } else {
+        failure = driver_failure_reason().value_or("upload failed: " + receipt.error().to_string());
+      }
+    }
+    if (failure) {
+      fail(task.item_id, *failure);
+    } else {
+      succeed(false);
+    }
+    bool last = false;
+    {
+      std::lock_guard<std::mutex> lock(task.batch->mu);
+      if (!failure) {
+        if (!staged_id.empty()) task.batch->staged.push_back(staged_id);
+        task.batch->entries.push_back(
+            queue::LedgerEntry{target_key_, task.item_id, task.path, task.sha256});
+      }
+      last = --task.batch->pending == 0;
+    }
+    if (last) complete_batch(*task.batch);
+  }
+
+  // Runs on the uploader that finished a batch's last upload.
+  void complete_batch(BatchState& batch) {
+    std::vector<std::string> staged;
+    std::vector<queue::LedgerEntry> entries;
+    {
+      std::lock_guard<std::mutex> lock(batch.mu);
+      staged.swap(batch.staged);
+      entries.swap(batch.entries);
+    }
+    if (deps_.ledger != nullptr && !entries.empty()) {
+      Status recorded = deps_.ledger->record(entries);
+      if (!recorded.is_ok()) {
+        spdlog::warn("export ledger: could not record {} exports ({}); a rerun uploads them again",
+                     entries.size(), recorded.to_string());
+      }
+    }
+    Status cleaned = cleanup_.after_batch(staged);
+    if (!cleaned.is_ok()) {
+      spdlog::warn("cleanup after a batch of {} items: {} (exported files are not affected)",
+                   staged.size(), cleaned.to_string());
+      std::lock_guard<std::mutex> lock(mu_);
+      ++report_.cleanup_failures;
+    }
+  }
+
+  // --- driver health --------------------------------------------------------------------------
+
+  std::optional<std::string> driver_gone_reason() {
+    std::lock_guard<std::mutex> lock(driver_mu_);
+    return driver_gone_;
+  }
+
+  // After an upload failed: is the driver gone or unsafe now? Then that is the reason (and
+  // every later item fails with it without an upload).
+  std::optional<std::string> driver_failure_reason() {
+    std::lock_guard<std::mutex> lock(driver_mu_);
+    if (driver_gone_) return driver_gone_;
+    const auto now = std::chrono::steady_clock::now();
+    if (last_driver_check_ && now - *last_driver_check_ < kDriverRecheckInterval) {
+      return std::nullopt;
+    }
+    last_driver_check_ = now;
+    auto driver = deps_.client.get_driver(driver_id_);
+    Status status = driver ? cleanup::check_driver_safe(*driver)
+                           : cleanup::driver_lookup_error(driver_id_, driver.error());
+    if (status.code() == StatusCode::kFailedPrecondition) {
+      driver_gone_ = "target refused while exporting: " + status.message();
+      spdlog::error("{}", *driver_gone_);
+    }
+    return driver_gone_;
+  }
+
+  // --- accounting -----------------------------------------------------------------------------
+
+  ProgressCounts counts_locked() const {
+    ProgressCounts c = counts_;
+    c.total = total_.load();
+    return c;
+  }
+
+  void fail(const std::string& item_id, std::string reason) {
+    ProgressCounts snapshot;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++counts_.failed;
+      report_.failures.push_back(ItemFailure{item_id, std::move(reason)});
+      snapshot = counts_locked();
+    }
+    if (deps_.progress != nullptr) deps_.progress->on_progress(snapshot);
+  }
+
+  void succeed(bool unchanged) {
+    ProgressCounts snapshot;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++(unchanged ? counts_.unchanged : counts_.exported);
+      snapshot = counts_locked();
+    }
+    if (deps_.progress != nullptr) deps_.progress->on_progress(snapshot);
+  }
+
+  const ExportDeps& deps_;
+  const ExportRequest& request_;
+  const std::string driver_id_;
+  const std::string target_key_;
+  sink::Sink& sink_;
+  cleanup::CleanupHandler& cleanup_;
+  ExportReport& report_;
+  const int preparers_;
+  const int uploaders_;
+  worker::BoundedQueue<Batch> batches_;
+  worker::BoundedQueue<UploadTask> uploads_;
+  std::atomic<std::int64_t> total_{0};
+
+  std::mutex mu_;
+  ProgressCounts counts_;  // guarded by mu_
+  // path -> (item id, filename) of the first item that claimed it; guarded by mu_
+  std::unordered_map<std::string, std::pair<std::string, std::string>> claimed_paths_;
+
+  std::mutex driver_mu_;
+  std::optional<std::string> driver_gone_;                                  // guarded by driver_mu_
+  std::optional<std::chrono::steady_clock::time_point> last_driver_check_;  // guarded
+};
+
+}  // namespace
+
+std::string driver_target_key(const std::string& driver_id) { return "driver:" + driver_id; }
+
+ExportReport run_export(const ExportDeps& deps, const ExportRequest& request) {
+  const auto started = std::chrono::steady_clock::now();
+  ExportReport report;
+  auto finish = [&]() -> ExportReport {
+    report.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (deps.progress != nullptr) deps.progress->on_finish(report.counts);
+    return report;
+  };
+
+  auto driver = controller::validate_driver(deps.client, deps.retry, request.driver_id);
+  if (!driver) {
+    report.fatal = driver.error();
+    report.refused = driver.error().code() == StatusCode::kFailedPrecondition;
+    return finish();
+  }
+  controller::StagingDatasets staging(deps.client, deps.retry);
+  auto dataset = staging.ensure(*driver);
+  if (!dataset) {
+    report.fatal = dataset.error();
+    return finish();
+  }
+  report.staging_dataset_id = dataset->dataset.id;
+  report.staging_created = dataset->created;
+
+  sink::SinkPtr sink = sink::make_driver_sink(deps.client, {driver->id, dataset->dataset.id});
+  cleanup::StagingCleaner cleaner(deps.client, deps.retry, {driver->id, dataset->dataset.id});
+  cleanup::CleanupHandler cleanup(cleaner, deps.cleanup_options);
+
+  std::unique_ptr<cleanup::Waiter> waiter;
+  std::unique_ptr<cleanup::CleanupScheduler> scheduler;
+  if (deps.cleanup_options.schedule) {
+    auto schedule = cleanup::CronSchedule::parse(*deps.cleanup_options.schedule);
+    if (!schedule) {
+      report.fatal = schedule.error().annotate("cleanup.schedule");
+      return finish();
+    }
+    Clock& clock = deps.clock != nullptr ? *deps.clock : system_clock();
+    waiter = cleanup::make_real_waiter(clock);
+    scheduler = std::make_unique<cleanup::CleanupScheduler>(
+        std::move(*schedule), clock, *waiter, [&cleaner] {
+          Status status = cleaner.delete_all();
+          if (!status.is_ok()) spdlog::warn("scheduled cleanup: {}", status.to_string());
+        });
+    scheduler->start();
+  }
+
+  spdlog::info("exporting to {} ({} format, path template '{}')", sink->describe(),
+               deps.format.name(), deps.path_template.text());
+  ExportPipeline pipeline(deps, request, driver->id, *sink, cleanup, report);
+  pipeline.run();
+
+  if (scheduler) scheduler->stop();
+  Status shutdown = cleanup.on_shutdown();
+  if (!shutdown.is_ok()) {
+    spdlog::warn("cleanup on shutdown: {} (exported files are not affected)", shutdown.to_string());
+    ++report.cleanup_failures;
+  }
+  return finish();
+}
+
+}  // namespace dlexport::app

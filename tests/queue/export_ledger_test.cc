@@ -1,0 +1,81 @@
+#include "queue/export_ledger.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "queue/sqlite/sqlite_export_ledger.h"
+#include "tests/support/paths.h"
+
+namespace dlexport::queue {
+namespace {
+
+TEST(Sha256Test, KnownVectors) {
+  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(LedgerTest, RecordsLooksUpAndReplaces) {
+  auto ledger = open_sqlite_export_ledger(":memory:");
+  ASSERT_TRUE(ledger) << ledger.error().to_string();
+  auto missing = (*ledger)->lookup("driver:d1", "i1");
+  ASSERT_TRUE(missing);
+  EXPECT_FALSE(missing->has_value());
+  ASSERT_TRUE(
+      (*ledger)
+          ->record({{"driver:d1", "i1", "/a.json", "aa"}, {"driver:d2", "i1", "/b.json", "bb"}})
+          .is_ok());
+  auto found = (*ledger)->lookup("driver:d1", "i1");
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_EQ((*found)->path, "/a.json");
+  EXPECT_TRUE(ledger_unchanged(*found, "/a.json", "aa"));
+  EXPECT_FALSE(ledger_unchanged(*found, "/a.json", "ab"));
+  EXPECT_FALSE(ledger_unchanged(*found, "/c.json", "aa"));
+  ASSERT_TRUE((*ledger)->record({{"driver:d1", "i1", "/a.json", "cc"}}).is_ok());
+  EXPECT_EQ((*ledger)->lookup("driver:d1", "i1").value()->sha256, "cc");
+  EXPECT_EQ((*ledger)->lookup("driver:d2", "i1").value()->sha256, "bb");
+  ASSERT_TRUE((*ledger)->forget_target("driver:d1").is_ok());
+  EXPECT_FALSE((*ledger)->lookup("driver:d1", "i1")->has_value());
+  EXPECT_TRUE((*ledger)->lookup("driver:d2", "i1")->has_value());
+}
+
+TEST(LedgerTest, PersistsAndToleratesConcurrentWritersInTwoConnections) {
+  const auto dir = testing::make_temp_dir("dlx-ledger");
+  const std::string path = (dir / "state" / kLedgerFileName).string();
+  {
+    auto a = open_sqlite_export_ledger(path);
+    auto b = open_sqlite_export_ledger(path);  // a second "process"
+    ASSERT_TRUE(a && b);
+    auto writer = [](ExportLedger& ledger, const std::string& prefix) {
+      for (int batch = 0; batch < 20; ++batch) {
+        std::vector<LedgerEntry> entries;
+        for (int i = 0; i < 25; ++i) {
+          const std::string id = prefix + std::to_string(batch * 25 + i);
+          entries.push_back({"driver:d1", id, "/" + id + ".json", sha256_hex(id)});
+        }
+        ASSERT_TRUE(ledger.record(entries).is_ok());
+      }
+    };
+    std::thread ta(writer, std::ref(**a), "a");
+    std::thread tb(writer, std::ref(**b), "b");
+    std::thread tc(writer, std::ref(**a), "c");
+    ta.join();
+    tb.join();
+    tc.join();
+  }
+  auto reopened = open_sqlite_export_ledger(path);
+  ASSERT_TRUE(reopened);
+  for (const char* prefix : {"a", "b", "c"}) {
+    for (int i = 0; i < 500; i += 49) {
+      const std::string id = prefix + std::to_string(i);
+      auto entry = (*reopened)->lookup("driver:d1", id);
+      ASSERT_TRUE(entry && entry->has_value()) << id;
+      EXPECT_EQ((*entry)->sha256, sha256_hex(id));
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace dlexport::queue
