@@ -1,7 +1,9 @@
 // dlexport serve: the long-running service — HTTP API, webhook receiver, dataset watcher and
 // workers over the durable queue — until SIGTERM or SIGINT (README "Service mode").
 
+#include <chrono>
 #include <iostream>
+#include <mutex>
 
 #include "app/driver_batch_exporter.h"
 #include "app/service.h"
@@ -26,6 +28,8 @@ Examples:
 On start it prints "listening on http://HOST:PORT" on stdout. SIGTERM/SIGINT: stop intake, finish
 or release the batches in flight (server.drain_timeout_ms), run on_shutdown cleanup, exit 0.
 Exit codes: 0 stopped by a signal, 1 start-up failed (platform, queue, port), 2 configuration.)";
+
+constexpr auto kReadyRecheck = std::chrono::seconds(10);
 
 class ServeCommand final : public Command {
  public:
@@ -67,6 +71,24 @@ class ServeCommand final : public Command {
     deps.exporter = exporter.get();
     deps.items = items.get();
     deps.metrics = &registry;
+    // /readyz: the platform answers GET /users/me (checked at most every kReadyRecheck).
+    struct ReadyCache {
+      std::mutex mu;
+      std::chrono::steady_clock::time_point checked{};
+      Status last;
+    } ready_cache;
+    dataloop::Client& client = *platform->client;
+    deps.ready = [&ready_cache, &client]() -> Status {
+      std::lock_guard<std::mutex> lock(ready_cache.mu);
+      const auto now = std::chrono::steady_clock::now();
+      if (ready_cache.checked == std::chrono::steady_clock::time_point{} ||
+          now - ready_cache.checked > kReadyRecheck) {
+        auto user = client.connect();
+        ready_cache.last = user ? Status() : user.error().annotate("platform");
+        ready_cache.checked = now;
+      }
+      return ready_cache.last;
+    };
     deps.on_shutdown = [&exporter] {
       Status cleaned = exporter->on_shutdown();
       if (!cleaned.is_ok()) std::cerr << "dlexport serve: cleanup: " << cleaned.to_string() << "\n";

@@ -206,6 +206,7 @@ TEST_F(ServeE2E, KillNineAtRandomPointsLosesNoItem) {
   const auto ids = source_ids();
   ASSERT_EQ(ids.size(), static_cast<std::size_t>(kItems));
   start();
+  EXPECT_EQ(client_->Get("/readyz")->status, 200) << "queue open and the platform answers";
 
   std::mt19937 random(std::random_device{}());
   const std::size_t chunks = ids.size() / kChunk;
