@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/base64.h"
 #include "common/json.h"
 #include "common/result.h"
 
@@ -20,8 +21,8 @@ namespace dlexport::emulator {
 // public: the emulator is a local test double, never a security boundary.
 inline constexpr std::string_view kDefaultJwtSecret = "dlexport-emulator-dev-secret";
 
-std::string base64url_encode(std::string_view bytes);
-std::optional<std::string> base64url_decode(std::string_view text);
+using dlexport::base64url_decode;
+using dlexport::base64url_encode;
 
 // header.payload.signature with header {"alg":"HS256","typ":"JWT"}.
 std::string sign_jwt(const Json& payload, std::string_view secret);

@@ -40,5 +40,7 @@ std::unique_ptr<Command> make_format_command();
 std::unique_ptr<Command> make_export_command();
 std::unique_ptr<Command> make_cleanup_command();
 std::unique_ptr<Command> make_config_command();
+std::unique_ptr<Command> make_dlq_command();
+std::unique_ptr<Command> make_serve_command();
 
 }  // namespace dlexport::cli

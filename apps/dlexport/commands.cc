@@ -12,6 +12,9 @@ const std::vector<CommandEntry>& commands() {
        make_config_command},
       {"format", "Encode one item (and its annotations) as an export file, or print its path",
        make_format_command},
+      {"serve", "Run the service: HTTP API, webhook receiver, watcher and workers",
+       make_serve_command},
+      {"dlq", "List or redrive the service's dead letters", make_dlq_command},
   };
   return kCommands;
 }

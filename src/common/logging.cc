@@ -1,13 +1,12 @@
 #include "common/logging.h"
 
+#include <fmt/chrono.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <memory>
-
-#include <fmt/chrono.h>
 #include <nlohmann/json.hpp>
 
 namespace dlexport {

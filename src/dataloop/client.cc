@@ -8,7 +8,6 @@
 #include "common/redact.h"
 #include "dataloop/errors.h"
 #include "dataloop/jwt.h"
-#include "format/python_json.h"
 
 namespace dlexport::dataloop {
 
@@ -31,26 +30,12 @@ std::string trim(std::string text) {
   return text.substr(first, last - first + 1);
 }
 
+// Big integers survive (common/json.h): items and annotations go into export files byte for byte.
 Result<Json> parse_json_body(const http::Response& response, const std::string& context) {
   if (response.body.empty()) return Json();
-  try {
-    return Json::parse(response.body);
-  } catch (const Json::exception& e) {
-    return internal_error(context + ": answer is not JSON (" + e.what() + ")");
-  }
-}
-
-// Items and annotations feed the export formats, so they are parsed like the formats parse
-// platform JSON (format::parse_json: integers beyond 64 bits stay exact). Its fast path is also
-// several times cheaper than nlohmann's DOM parser, which dominated an export's CPU on
-// 1000-annotation pages.
-Result<Json> parse_entity_body(const http::Response& response, const std::string& context) {
-  if (response.body.empty()) return Json();
-  auto parsed = format::parse_json(response.body, "answer");
-  if (!parsed) {
-    return internal_error(context + ": answer is not JSON (" + parsed.error().message() + ")");
-  }
-  return parsed;
+  auto json = parse_json(response.body, context + ": answer is not JSON");
+  if (!json) return internal_error(json.error().message());
+  return json;
 }
 
 // Moves the entries out of the envelope: a page is up to 1000 entities (megabytes of JSON), and
@@ -275,7 +260,7 @@ Result<http::Response> Client::send_authorized(http::Request request,
 }
 
 Result<Json> Client::call(http::Method method, const std::string& path_and_query, const Json* body,
-                          const std::string& endpoint, bool entities) const {
+                          const std::string& endpoint) const {
   http::Request request;
   request.method = method;
   request.url = options_.api_base_url + path_and_query;
@@ -289,7 +274,7 @@ Result<Json> Client::call(http::Method method, const std::string& path_and_query
   const std::string context = std::string(http::method_name(method)) + " " + path_and_query;
   DLX_ASSIGN_OR_RETURN(http::Response response, send_authorized(std::move(request), endpoint));
   if (!is_success(response.status)) return error_from(response, context);
-  return entities ? parse_entity_body(response, context) : parse_json_body(response, context);
+  return parse_json_body(response, context);
 }
 
 // --- paging -----------------------------------------------------------------------------------
@@ -298,8 +283,7 @@ Result<std::vector<Json>> PageIterator::next() {
   if (done_) return std::vector<Json>{};
   Json body = keyset_query_body(with_id_after(filter_, last_id_), page_size_, resource_);
   const std::string context = "POST " + path_;
-  DLX_ASSIGN_OR_RETURN(Json envelope,
-                       client_->call(http::Method::kPost, path_, &body, endpoint_, true));
+  DLX_ASSIGN_OR_RETURN(Json envelope, client_->call(http::Method::kPost, path_, &body, endpoint_));
   DLX_ASSIGN_OR_RETURN(std::vector<Json> items, page_items(envelope, context));
   ++pages_;
   if (pages_ == 1) {
@@ -420,8 +404,8 @@ Status Client::delete_dataset(const std::string& dataset_id) const {
 // --- items ------------------------------------------------------------------------------------
 
 Result<Item> Client::get_item(const std::string& item_id) const {
-  DLX_ASSIGN_OR_RETURN(
-      Json json, call(http::Method::kGet, "/items/" + item_id, nullptr, "GET /items/{id}", true));
+  DLX_ASSIGN_OR_RETURN(Json json,
+                       call(http::Method::kGet, "/items/" + item_id, nullptr, "GET /items/{id}"));
   return parse_item(json);
 }
 
@@ -542,7 +526,7 @@ Result<Item> Client::upload(const std::string& dataset_id, const std::string& re
   DLX_ASSIGN_OR_RETURN(http::Response response,
                        send_authorized(std::move(request), "POST /datasets/{id}/items"));
   if (!is_success(response.status)) return error_from(response, context);
-  DLX_ASSIGN_OR_RETURN(Json json, parse_entity_body(response, context));
+  DLX_ASSIGN_OR_RETURN(Json json, parse_json_body(response, context));
   DLX_ASSIGN_OR_RETURN(Item item, parse_item(json));
   const Json* size = member_path(json, "metadata.system.size");
   if (size == nullptr || !size->is_number()) {

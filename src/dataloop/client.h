@@ -190,10 +190,8 @@ class Client {
   struct TokenState;
 
   // One JSON API call under api_base_url. `body` null: no body. Maps non-2xx to Status.
-  // `entities`: the answer holds items/annotations for the export formats (parsed with
-  // format::parse_json: big integers exact).
   Result<Json> call(http::Method method, const std::string& path_and_query, const Json* body,
-                    const std::string& endpoint, bool entities = false) const;
+                    const std::string& endpoint) const;
   Result<http::Response> send_authorized(http::Request request, const std::string& endpoint) const;
   Result<std::string> bearer() const;
   Status renew_locked() const;

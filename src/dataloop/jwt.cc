@@ -2,39 +2,10 @@
 
 #include <cmath>
 
+#include "common/base64.h"
 #include "common/json.h"
 
 namespace dlexport::dataloop {
-
-std::optional<std::string> base64url_decode(std::string_view text) {
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    int value = -1;
-    if (c >= 'A' && c <= 'Z')
-      value = c - 'A';
-    else if (c >= 'a' && c <= 'z')
-      value = c - 'a' + 26;
-    else if (c >= '0' && c <= '9')
-      value = c - '0' + 52;
-    else if (c == '-' || c == '+')
-      value = 62;
-    else if (c == '_' || c == '/')
-      value = 63;
-    if (value < 0) return std::nullopt;
-    buffer = (buffer << 6) | static_cast<std::uint32_t>(value);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((buffer >> bits) & 0xFF);
-    }
-  }
-  if (bits >= 6) return std::nullopt;  // a lone trailing character cannot encode a byte
-  return out;
-}
 
 Result<JwtClaims> decode_jwt_claims(std::string_view token) {
   const auto first = token.find('.');

@@ -21,7 +21,4 @@ struct JwtClaims {
 // The message never contains the token.
 Result<JwtClaims> decode_jwt_claims(std::string_view token);
 
-// RFC 4648 base64url without padding (padding tolerated). nullopt on bad input.
-std::optional<std::string> base64url_decode(std::string_view text);
-
 }  // namespace dlexport::dataloop

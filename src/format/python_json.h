@@ -3,7 +3,8 @@
 //
 // The `dataloop` export format must equal `json.dumps(obj, indent=2)` of the SDK, and the platform
 // sends numbers nlohmann cannot hold (integers beyond 64 bits). So:
-// - parse_json() keeps such integers exact: they are stored as a Json *binary* value with subtype
+// - parse_json() (common/json.h) keeps such integers exact: they are stored as a Json *binary*
+// value with subtype
 //   kBigIntSubtype holding the literal digits (JSON text never produces binary values, so the
 //   encoding is unambiguous). Everything else parses as nlohmann does; duplicate keys keep the
 //   first position and the last value, like Python's dict.
@@ -21,17 +22,12 @@
 
 namespace dlexport::format {
 
-// Binary subtype marking an integer literal too large for int64/uint64 (digits kept verbatim).
-inline constexpr std::uint64_t kBigIntSubtype = 0x4249;  // "BI"
-
-// Parses JSON text; `what` names the input in the error ("item.json: parse error at line 3,
-// column 7: ..."). Never throws.
-Result<Json> parse_json(std::string_view text, std::string_view what);
-
-// True for a big integer produced by parse_json.
-bool is_big_int(const Json& value);
-// A Json value holding the integer literal `digits` (e.g. "123456789012345678901234567890").
-Json make_big_int(std::string_view digits);
+// parse_json, is_big_int and make_big_int live in common/json.h (the platform client parses
+// with them too, so big integers survive from the wire to the export file).
+using dlexport::is_big_int;
+using dlexport::kBigIntSubtype;
+using dlexport::make_big_int;
+using dlexport::parse_json;
 
 // Appends Python's repr() of a float ("110.0", "1e-07", "1.2345678901234568e+17", "-0.0") as
 // json.dumps writes it ("Infinity", "-Infinity", "NaN" for the non-finite values).

@@ -56,6 +56,19 @@ TEST_F(ClientTest, DriverWithoutAllowExternalDeleteIsUnknownNotFalse) {
   EXPECT_EQ(driver->bucket, "g");
 }
 
+TEST_F(ClientTest, BigIntegersInItemsSurviveExactly) {
+  // Python keeps integers beyond 64 bits exact; so must the path from the wire to the export.
+  fake_->enqueue(text_response(
+      200, R"({"id": "i1", "datasetId": "d1", "filename": "/a.jpg", "dir": "/", "name": "a.jpg",
+               "metadata": {"user": {"serial": 123456789012345678901234567890}}})"));
+  auto item = client().get_item("i1");
+  ASSERT_TRUE(item.has_value()) << item.status().to_string();
+  const Json& serial = item->raw["metadata"]["user"]["serial"];
+  ASSERT_TRUE(is_big_int(serial));
+  const auto& digits = serial.get_binary();
+  EXPECT_EQ(std::string(digits.begin(), digits.end()), "123456789012345678901234567890");
+}
+
 TEST_F(ClientTest, ListDrivers) {
   fake_->enqueue(json_response(200, Json::array({Json{{"id", "a"}}, Json{{"id", "b"}}})));
   auto drivers = client().list_drivers("p1");

@@ -4,29 +4,14 @@
 #include <chrono>
 #include <string>
 
+#include "common/base64.h"
 #include "common/clock.h"
 #include "common/json.h"
 #include "http/http_client.h"
 
 namespace dlexport::dataloop::testing {
 
-inline std::string base64url(const std::string& bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : bytes) {
-    buffer = (buffer << 8) | static_cast<unsigned char>(c);
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out += kAlphabet[(buffer >> bits) & 0x3F];
-    }
-  }
-  if (bits > 0) out += kAlphabet[(buffer << (6 - bits)) & 0x3F];
-  return out;
-}
+inline std::string base64url(const std::string& bytes) { return base64url_encode(bytes); }
 
 // An unsigned-looking JWT with the given claims.
 inline std::string make_jwt(const std::string& email, Clock::TimePoint expires_at,

@@ -1,0 +1,441 @@
+#include "common/json.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace dlexport {
+namespace {
+
+// Forwards every SAX event to nlohmann's DOM builder, except integer literals that overflowed
+// 64 bits: nlohmann would hand them over as doubles, Python keeps them exact.
+class BigIntPreservingSax {
+ public:
+  explicit BigIntPreservingSax(Json& root) : dom_(root, true) {}
+
+  bool null() { return dom_.null(); }
+  bool boolean(bool b) { return dom_.boolean(b); }
+  bool number_integer(Json::number_integer_t v) { return dom_.number_integer(v); }
+  bool number_unsigned(Json::number_unsigned_t v) { return dom_.number_unsigned(v); }
+  bool number_float(Json::number_float_t v, const Json::string_t& literal) {
+    if (literal.find_first_of(".eE") == std::string::npos) {
+      Json::binary_t digits(std::vector<std::uint8_t>(literal.begin(), literal.end()),
+                            kBigIntSubtype);
+      return dom_.binary(digits);
+    }
+    return dom_.number_float(v, literal);
+  }
+  bool string(Json::string_t& s) { return dom_.string(s); }
+  bool binary(Json::binary_t& b) { return dom_.binary(b); }
+  bool start_object(std::size_t n) { return dom_.start_object(n); }
+  bool key(Json::string_t& k) { return dom_.key(k); }
+  bool end_object() { return dom_.end_object(); }
+  bool start_array(std::size_t n) { return dom_.start_array(n); }
+  bool end_array() { return dom_.end_array(); }
+  template <typename Exception>
+  bool parse_error(std::size_t pos, const std::string& token, const Exception& ex) {
+    return dom_.parse_error(pos, token, ex);
+  }
+
+ private:
+  nlohmann::detail::json_sax_dom_parser<Json> dom_;
+};
+
+// Decodes one UTF-8 sequence at s[i]; returns its length, or 0 when the bytes are not valid UTF-8.
+std::size_t decode_utf8(std::string_view s, std::size_t i, unsigned* cp) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  std::size_t len;
+  unsigned value;
+  if (b0 < 0x80) {
+    *cp = b0;
+    return 1;
+  } else if ((b0 & 0xE0) == 0xC0) {
+    len = 2;
+    value = b0 & 0x1Fu;
+  } else if ((b0 & 0xF0) == 0xE0) {
+    len = 3;
+    value = b0 & 0x0Fu;
+  } else if ((b0 & 0xF8) == 0xF0) {
+    len = 4;
+    value = b0 & 0x07u;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  for (std::size_t k = 1; k < len; ++k) {
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    if ((b & 0xC0) != 0x80) return 0;
+    value = (value << 6) | (b & 0x3Fu);
+  }
+  static constexpr unsigned kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (value < kMin[len] || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) return 0;
+  *cp = value;
+  return len;
+}
+
+// Bytes that can be copied as they are inside a JSON string: printable ASCII except '"' and '\\'.
+struct PlainTable {
+  bool plain[256] = {};
+  constexpr PlainTable() {
+    for (int c = 0x20; c < 0x80; ++c) plain[c] = c != '"' && c != '\\';
+  }
+};
+constexpr PlainTable kPlain{};
+
+// The fast path of parse_json(): a strict recursive-descent parser for well-formed JSON that builds
+// the ordered DOM directly. nlohmann's DOM builder inserts every key through ordered_map (a linear
+// search plus a vector that grows by doubling, copying const keys each time) and lexes strings one
+// push_back per character; on platform pages (megabytes of annotations) that was most of an
+// export's CPU. Here each object and array is allocated once at its final size from a scratch
+// stack, and strings are copied in runs.
+//
+// It accepts a subset of what nlohmann accepts and yields identical values (same integer/unsigned/
+// float kinds, big integers as kBigIntSubtype binaries). Anything else — a syntax error, a
+// duplicate key, a byte-order mark, nesting deeper than kMaxDepth, a float out of double range —
+// makes parse() return false, and parse_json() runs nlohmann's parser, which gives the value or the
+// error message.
+class FastParser {
+ public:
+  explicit FastParser(std::string_view text) : p_(text.data()), end_(text.data() + text.size()) {}
+
+  bool parse(Json& out) {
+    skip_whitespace();
+    if (!value(out, 0)) return false;
+    skip_whitespace();
+    return p_ == end_;
+  }
+
+ private:
+  static constexpr int kMaxDepth = 256;
+
+  void skip_whitespace() {
+    while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+  }
+
+  bool word(std::string_view w) {
+    if (static_cast<std::size_t>(end_ - p_) < w.size() ||
+        std::memcmp(p_, w.data(), w.size()) != 0) {
+      return false;
+    }
+    p_ += w.size();
+    return true;
+  }
+
+  bool value(Json& out, int depth) {
+    if (p_ == end_) return false;
+    switch (*p_) {
+      case '{':
+        return object(out, depth);
+      case '[':
+        return array(out, depth);
+      case '"': {
+        std::string s;
+        if (!string(s)) return false;
+        out = Json(std::move(s));
+        return true;
+      }
+      case 't':
+        out = true;
+        return word("true");
+      case 'f':
+        out = false;
+        return word("false");
+      case 'n':
+        out = nullptr;
+        return word("null");
+      default:
+        return number(out);
+    }
+  }
+
+  bool object(Json& out, int depth) {
+    if (depth >= kMaxDepth) return false;
+    ++p_;
+    skip_whitespace();
+    const std::size_t key_base = keys_.size();
+    const std::size_t value_base = values_.size();
+    if (p_ != end_ && *p_ == '}') {
+      ++p_;
+      out = Json::object();
+      return true;
+    }
+    for (;;) {
+      if (p_ == end_ || *p_ != '"') return false;
+      std::string key;
+      if (!string(key)) return false;
+      for (std::size_t i = key_base; i < keys_.size(); ++i) {
+        if (keys_[i] == key) return false;  // duplicates: nlohmann's rules apply
+      }
+      keys_.push_back(std::move(key));
+      skip_whitespace();
+      if (p_ == end_ || *p_ != ':') return false;
+      ++p_;
+      skip_whitespace();
+      Json member;  // not values_.back(): the recursion may reallocate values_
+      if (!value(member, depth + 1)) return false;
+      values_.push_back(std::move(member));
+      skip_whitespace();
+      if (p_ == end_) return false;
+      if (*p_ == ',') {
+        ++p_;
+        skip_whitespace();
+        continue;
+      }
+      if (*p_ != '}') return false;
+      ++p_;
+      break;
+    }
+    out = Json(Json::value_t::object);
+    auto& members = out.get_ref<Json::object_t&>();
+    members.reserve(values_.size() - value_base);
+    for (std::size_t i = 0; i < values_.size() - value_base; ++i) {
+      members.emplace_back(std::move(keys_[key_base + i]), std::move(values_[value_base + i]));
+    }
+    keys_.resize(key_base);
+    values_.resize(value_base);
+    return true;
+  }
+
+  bool array(Json& out, int depth) {
+    if (depth >= kMaxDepth) return false;
+    ++p_;
+    skip_whitespace();
+    const std::size_t value_base = values_.size();
+    if (p_ != end_ && *p_ == ']') {
+      ++p_;
+      out = Json::array();
+      return true;
+    }
+    for (;;) {
+      Json element;
+      if (!value(element, depth + 1)) return false;
+      values_.push_back(std::move(element));
+      skip_whitespace();
+      if (p_ == end_) return false;
+      if (*p_ == ',') {
+        ++p_;
+        skip_whitespace();
+        continue;
+      }
+      if (*p_ != ']') return false;
+      ++p_;
+      break;
+    }
+    out = Json(Json::value_t::array);
+    auto& elements = out.get_ref<Json::array_t&>();
+    elements.reserve(values_.size() - value_base);
+    for (std::size_t i = value_base; i < values_.size(); ++i) {
+      elements.push_back(std::move(values_[i]));
+    }
+    values_.resize(value_base);
+    return true;
+  }
+
+  static int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  }
+
+  // The 4 hex digits after "\u" at p_ (p_ at the backslash); advances past them.
+  bool u_escape(unsigned* unit) {
+    if (end_ - p_ < 6 || p_[0] != '\\' || p_[1] != 'u') return false;
+    unsigned value = 0;
+    for (int i = 2; i < 6; ++i) {
+      const int d = hex_digit(p_[i]);
+      if (d < 0) return false;
+      value = (value << 4) | static_cast<unsigned>(d);
+    }
+    p_ += 6;
+    *unit = value;
+    return true;
+  }
+
+  static void append_utf8(std::string& out, unsigned cp) {
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xC0 | (cp >> 6));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xE0 | (cp >> 12));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | (cp >> 18));
+      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+  }
+
+  // p_ at the opening quote; leaves p_ after the closing one.
+  bool string(std::string& out) {
+    ++p_;
+    const char* run = p_;
+    for (;;) {
+      while (p_ != end_ && kPlain.plain[static_cast<unsigned char>(*p_)]) ++p_;
+      if (p_ == end_) return false;
+      const auto c = static_cast<unsigned char>(*p_);
+      if (c == '"') {
+        out.append(run, p_);
+        ++p_;
+        return true;
+      }
+      if (c == '\\') {
+        out.append(run, p_);
+        if (!escape(out)) return false;
+        run = p_;
+        continue;
+      }
+      if (c < 0x20) return false;
+      unsigned cp;
+      const std::size_t len =
+          decode_utf8(std::string_view(p_, static_cast<std::size_t>(end_ - p_)), 0, &cp);
+      if (len == 0) return false;
+      p_ += len;
+    }
+  }
+
+  // p_ at the backslash.
+  bool escape(std::string& out) {
+    if (end_ - p_ < 2) return false;
+    switch (p_[1]) {
+      case '"':
+        out += '"';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case '/':
+        out += '/';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'u': {
+        unsigned unit;
+        if (!u_escape(&unit)) return false;
+        if (unit >= 0xDC00 && unit <= 0xDFFF) return false;  // a lone low surrogate
+        if (unit >= 0xD800 && unit <= 0xDBFF) {
+          unsigned low;
+          if (!u_escape(&low) || low < 0xDC00 || low > 0xDFFF) return false;
+          unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+        }
+        append_utf8(out, unit);
+        return true;
+      }
+      default:
+        return false;
+    }
+    p_ += 2;
+    return true;
+  }
+
+  static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+  bool number(Json& out) {
+    const char* start = p_;
+    if (p_ != end_ && *p_ == '-') ++p_;
+    if (p_ == end_ || !is_digit(*p_)) return false;
+    if (*p_ == '0') {
+      ++p_;
+    } else {
+      while (p_ != end_ && is_digit(*p_)) ++p_;
+    }
+    bool integral = true;
+    if (p_ != end_ && *p_ == '.') {
+      integral = false;
+      ++p_;
+      if (p_ == end_ || !is_digit(*p_)) return false;
+      while (p_ != end_ && is_digit(*p_)) ++p_;
+    }
+    if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
+      integral = false;
+      ++p_;
+      if (p_ != end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+      if (p_ == end_ || !is_digit(*p_)) return false;
+      while (p_ != end_ && is_digit(*p_)) ++p_;
+    }
+    if (integral) {
+      if (*start == '-') {
+        std::int64_t v = 0;
+        const auto [ptr, ec] = std::from_chars(start, p_, v);
+        if (ec == std::errc::result_out_of_range) {
+          out = make_big_int(std::string_view(start, static_cast<std::size_t>(p_ - start)));
+          return true;
+        }
+        if (ec != std::errc() || ptr != p_) return false;
+        out = Json(static_cast<Json::number_integer_t>(v));
+        return true;
+      }
+      std::uint64_t v = 0;
+      const auto [ptr, ec] = std::from_chars(start, p_, v);
+      if (ec == std::errc::result_out_of_range) {
+        out = make_big_int(std::string_view(start, static_cast<std::size_t>(p_ - start)));
+        return true;
+      }
+      if (ec != std::errc() || ptr != p_) return false;
+      out = Json(static_cast<Json::number_unsigned_t>(v));
+      return true;
+    }
+    double v = 0;
+    const auto [ptr, ec] = std::from_chars(start, p_, v);
+    // Out of range (overflow or underflow): nlohmann decides (an error, or 0 / a subnormal).
+    if (ec != std::errc() || ptr != p_ || !std::isfinite(v)) return false;
+    out = Json(static_cast<Json::number_float_t>(v));
+    return true;
+  }
+
+  const char* p_;
+  const char* end_;
+  std::vector<std::string> keys_;  // keys of the objects being parsed, innermost last
+  std::vector<Json> values_;       // members and elements being parsed, innermost last
+};
+
+}  // namespace
+
+Result<Json> parse_json(std::string_view text, std::string_view what) {
+  {
+    FastParser fast(text);
+    Json root;
+    if (fast.parse(root)) return root;
+  }
+  Json root;
+  BigIntPreservingSax sax(root);
+  try {
+    Json::sax_parse(text.begin(), text.end(), &sax);
+  } catch (const Json::exception& e) {
+    // e.what() is "[json.exception.parse_error.101] parse error at line 1, column 2: ..."
+    std::string message = e.what();
+    if (auto pos = message.find("] "); pos != std::string::npos) message.erase(0, pos + 2);
+    return invalid_argument(std::string(what) + ": " + message);
+  }
+  return root;
+}
+
+bool is_big_int(const Json& value) {
+  return value.is_binary() && value.get_binary().has_subtype() &&
+         value.get_binary().subtype() == kBigIntSubtype;
+}
+
+Json make_big_int(std::string_view digits) {
+  return Json::binary(std::vector<std::uint8_t>(digits.begin(), digits.end()), kBigIntSubtype);
+}
+
+}  // namespace dlexport
