@@ -160,20 +160,21 @@ if [ "$MODE" = export ]; then
 else
   # Serve mode: the durable queue + workers, items enqueued through the HTTP API.
   CONTROL_TOKEN=bench-control-token-0123456789
-  PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  API=http://127.0.0.1:$PORT
-  log "dlexport serve on $API ($ITEMS items, latency ${LATENCY} ms, concurrency $CONCURRENCY, cleanup $CLEANUP)"
-  DLEXPORT_LISTEN=127.0.0.1:$PORT DLEXPORT_CONTROL_TOKEN=$CONTROL_TOKEN \
+  log "dlexport serve ($ITEMS items, latency ${LATENCY} ms, concurrency $CONCURRENCY, cleanup $CLEANUP)"
+  DLEXPORT_LISTEN=127.0.0.1:0 DLEXPORT_CONTROL_TOKEN=$CONTROL_TOKEN \
     /usr/bin/time -o "$WORK/time" -f '%U %S %M' "${WRAP[@]}" "$BIN/dlexport" serve \
     >"$WORK/dlexport.out" 2>"$WORK/dlexport.log" &
   TIME_PID=$!
-  for _ in $(seq 1 200); do
-    curl -fsS -o /dev/null "$API/healthz" 2>/dev/null && break
+  API=""
+  for _ in $(seq 1 400); do
+    API=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$WORK/dlexport.out" | head -n 1 || true)
+    [ -n "$API" ] && break
     kill -0 "$TIME_PID" 2>/dev/null || { tail -n 20 "$WORK/dlexport.log" >&2; exit 1; }
     sleep 0.05
   done
+  [ -n "$API" ] || { log "dlexport serve did not start"; tail -n 20 "$WORK/dlexport.log" >&2; exit 1; }
   SERVE_PID=$(pgrep -P "$TIME_PID" | head -n 1 || true)
-  [ -n "$SERVE_PID" ] || { log "dlexport serve did not start"; tail -n 20 "$WORK/dlexport.log" >&2; exit 1; }
+  [ -n "$SERVE_PID" ] || { log "dlexport serve has no process"; exit 1; }
   ctl() { curl -fsS -H "Authorization: Bearer $CONTROL_TOKEN" -H 'Content-Type: application/json' "$@"; }
   START=$(now_ns)
   ctl -o "$WORK/enqueue.json" -X POST "$API/v1/exports" \
