@@ -65,21 +65,10 @@ class DriverBatchExporterImpl final : public DriverBatchExporter {
 
     // Items, grouped by dataset for one annotation query each.
     std::vector<std::optional<dataloop::Item>> items(jobs.size());
+    if (!fetch_items(jobs, items, outcomes, stop)) return cancel_unfinished(outcomes);
     std::map<std::string, std::vector<std::string>> ids_by_dataset;
-    for (std::size_t i = 0; i < jobs.size(); ++i) {
-      if (stop.stop_requested()) return cancel_unfinished(outcomes);
-      auto item = deps_.client.get_item(jobs[i].item_id);
-      if (!item) {
-        outcomes[i].status =
-            item.error().code() == StatusCode::kNotFound
-                ? Status(StatusCode::kNotFound,
-                         fmt::format("item {} no longer exists (GET /items answered 404)",
-                                     jobs[i].item_id))
-                : item.error().annotate("GET /items/" + jobs[i].item_id);
-        continue;
-      }
-      ids_by_dataset[item->dataset_id].push_back(item->id);
-      items[i] = std::move(*item);
+    for (const auto& item : items) {
+      if (item) ids_by_dataset[item->dataset_id].push_back(item->id);
     }
     std::unordered_map<std::string, std::vector<Json>> annotations;
     std::unordered_map<std::string, Status> dataset_errors;
@@ -237,6 +226,59 @@ class DriverBatchExporterImpl final : public DriverBatchExporter {
     for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(run);
     run();
     for (auto& t : pool) t.join();
+  }
+
+  // Reads a batch's items: a GET for the first, then ONE `id $in` query in its dataset for the
+  // rest (a batch usually comes from one dataset export or one dataset's events), then a GET for
+  // each id the query did not return (another dataset, a hidden item, a failed query). About one
+  // call per batch instead of one per item. False when stopped.
+  bool fetch_items(std::span<const queue::Job> jobs,
+                   std::vector<std::optional<dataloop::Item>>& items,
+                   std::vector<worker::ItemOutcome>& outcomes, const std::stop_token& stop) {
+    auto get_one = [&](std::size_t i) {
+      auto item = deps_.client.get_item(jobs[i].item_id);
+      if (!item) {
+        outcomes[i].status =
+            item.error().code() == StatusCode::kNotFound
+                ? Status(StatusCode::kNotFound,
+                         fmt::format("item {} no longer exists (GET /items answered 404)",
+                                     jobs[i].item_id))
+                : item.error().annotate("GET /items/" + jobs[i].item_id);
+        return;
+      }
+      items[i] = std::move(*item);
+    };
+    if (jobs.empty()) return true;
+    if (stop.stop_requested()) return false;
+    get_one(0);
+    if (items[0] && jobs.size() > 1) {
+      std::unordered_map<std::string, std::size_t> index;  // id -> job; first job per id
+      Json ids = Json::array();
+      for (std::size_t i = 1; i < jobs.size(); ++i) {
+        if (index.emplace(jobs[i].item_id, i).second) ids.push_back(jobs[i].item_id);
+      }
+      dataloop::ItemFilter filter;
+      filter.conditions.push_back(Json{{"id", Json{{"$in", std::move(ids)}}}});
+      dataloop::ItemPager pager = deps_.client.query_items(items[0]->dataset_id, filter);
+      while (!pager.done() && !stop.stop_requested()) {
+        auto page = pager.next();
+        if (!page) {
+          spdlog::warn("reading {} items of dataset {} in one query: {}; reading them one by one",
+                       index.size(), items[0]->dataset_id, page.error().to_string());
+          break;
+        }
+        for (auto& item : *page) {
+          auto it = index.find(item.id);
+          if (it != index.end() && !items[it->second]) items[it->second] = std::move(item);
+        }
+      }
+    }
+    for (std::size_t i = 1; i < jobs.size(); ++i) {
+      if (items[i]) continue;
+      if (stop.stop_requested()) return false;
+      get_one(i);
+    }
+    return true;
   }
 
   static std::vector<worker::ItemOutcome>& cancel_unfinished(

@@ -4,10 +4,11 @@
 // formats, path template, export ledger, cleanup handler).
 //
 // Per batch (one driver): validate the driver and find/create its staging dataset (cached per
-// driver; re-validated after a failed upload); GET each item; ONE batched annotation query per
-// dataset; render the path, encode, skip items whose bytes the ledger says are already written;
-// upload the rest concurrently (mode=overwrite); record the ledger; cleanup.after_batch on the
-// staged items. Nothing here retries or sleeps: every failure becomes the item's Status and the
+// driver; re-validated after a failed upload); read the items (a GET for the first, ONE `id $in`
+// query in its dataset for the rest, a GET for any it did not return); ONE batched annotation
+// query per dataset; render the path, encode, skip items whose bytes the ledger says are already
+// written; upload the rest concurrently (mode=overwrite); record the ledger; cleanup.after_batch on
+// the staged items. Nothing here retries or sleeps: every failure becomes the item's Status and the
 // worker pool decides (retryable → queue retry with backoff; anything else → dead letter):
 //   unsafe or missing driver → kFailedPrecondition; item deleted → kNotFound; annotation query
 //   failed → its status (the item is never exported without annotations); no valid path or a path
