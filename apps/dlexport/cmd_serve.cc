@@ -93,6 +93,12 @@ class ServeCommand final : public Command {
       Status cleaned = exporter->on_shutdown();
       if (!cleaned.is_ok()) std::cerr << "dlexport serve: cleanup: " << cleaned.to_string() << "\n";
     };
+    deps.scheduled_cleanup = [&exporter] {
+      Status cleaned = exporter->cleanup_all();
+      if (!cleaned.is_ok()) {
+        std::cerr << "dlexport serve: scheduled cleanup: " << cleaned.to_string() << "\n";
+      }
+    };
     auto service = app::Service::start(*options, deps);
     if (!service) {
       std::cerr << "dlexport serve: " << service.error().to_string() << "\n";

@@ -153,15 +153,20 @@ class DriverBatchExporterImpl final : public DriverBatchExporter {
   }
 
   Status on_shutdown() override {
-    std::vector<std::shared_ptr<DriverState>> states;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      for (auto& [id, state] : drivers_) states.push_back(state);
-    }
     Status first;
-    for (auto& state : states) {
+    for (auto& state : known_drivers()) {
       Status status = state->handler->on_shutdown();
       if (deps_.cleanup_options.on_shutdown) count_cleanup("on_shutdown", status);
+      if (!status.is_ok() && first.is_ok()) first = status;
+    }
+    return first;
+  }
+
+  Status cleanup_all() override {
+    Status first;
+    for (auto& state : known_drivers()) {
+      Status status = state->cleaner->delete_all();
+      count_cleanup("schedule", status);
       if (!status.is_ok() && first.is_ok()) first = status;
     }
     return first;
@@ -191,6 +196,13 @@ class DriverBatchExporterImpl final : public DriverBatchExporter {
     // A concurrent batch may have won; keep the first so on_shutdown sees one handler per driver.
     auto [it, fresh] = drivers_.try_emplace(driver_id, state);
     return it->second;
+  }
+
+  std::vector<std::shared_ptr<DriverState>> known_drivers() {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<std::shared_ptr<DriverState>> states;
+    for (auto& [id, state] : drivers_) states.push_back(state);
+    return states;
   }
 
   void forget_driver(const std::string& driver_id) {

@@ -16,7 +16,8 @@
 // Known gap: a collision between items of different batches is not detected (the ledger maps
 // item -> path, not path -> item).
 //
-// on_shutdown() runs the on_shutdown cleanup of every driver seen. Thread-safe: batches run
+// on_shutdown() runs the on_shutdown cleanup of every driver seen; cleanup_all() empties the
+// staging dataset of every driver seen (the scheduled strategy). Thread-safe: batches run
 // concurrently from the worker threads. Dependencies must outlive the exporter.
 
 #include <memory>
@@ -47,6 +48,8 @@ class DriverBatchExporter : public worker::BatchExporter {
  public:
   // Runs on_shutdown cleanup for every driver used (after the workers drained).
   virtual Status on_shutdown() = 0;
+  // Deletes every staged item of every driver used so far (cleanup.schedule).
+  virtual Status cleanup_all() = 0;
 };
 
 std::unique_ptr<DriverBatchExporter> make_driver_batch_exporter(DriverExporterDeps deps);

@@ -51,6 +51,18 @@ Result<std::unique_ptr<Service>> Service::start(const config::Options& options, 
                                                 *service->metrics_, wake));
   }
 
+  if (options.cleanup.schedule && deps.scheduled_cleanup) {
+    auto schedule = cleanup::CronSchedule::parse(*options.cleanup.schedule);
+    if (!schedule) return schedule.error().annotate("cleanup.schedule");
+    cleanup::Waiter* waiter = deps.cleanup_waiter;
+    if (waiter == nullptr) {
+      service->own_waiter_ = cleanup::make_real_waiter(clock);
+      waiter = service->own_waiter_.get();
+    }
+    service->scheduler_ = std::make_unique<cleanup::CleanupScheduler>(
+        std::move(*schedule), clock, *waiter, deps.scheduled_cleanup);
+  }
+
   server::ServerDeps server_deps;
   server_deps.queue = service->queue_.get();
   server_deps.metrics = service->metrics_;
@@ -69,6 +81,7 @@ Result<std::unique_ptr<Service>> Service::start(const config::Options& options, 
 
   service->pool_->start();
   if (service->watcher_) service->watcher_->start();
+  if (service->scheduler_) service->scheduler_->start();
   spdlog::info("service: {} workers, queue {}, {} watch entr{}", pool_options.workers,
                queue_options.path, options.watch.size(), options.watch.size() == 1 ? "y" : "ies");
   return service;
@@ -82,6 +95,7 @@ ShutdownReport Service::shutdown() {
   shut_down_ = true;
   if (server_) server_->stop_intake();
   if (watcher_) watcher_->stop();
+  if (scheduler_) scheduler_->stop();
   if (pool_) {
     report.drain = pool_->stop(std::chrono::milliseconds(options_.server.drain_timeout_ms));
     spdlog::info("service: drained{}; {} job(s) released for the next start",

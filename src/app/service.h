@@ -5,7 +5,11 @@
 // driver sink, immediate cleanup) and the ItemSource are injected, so integration tests and
 // `dlexport serve` run the same wiring with a real or a fake engine.
 //
-// Shutdown order (shutdown()): stop intake (the enqueueing routes answer 503) and the watcher;
+// With cleanup.schedule set, `scheduled_cleanup` runs on its own thread at the cron's minutes
+// (UTC) until shutdown.
+//
+// Shutdown order (shutdown()): stop intake (the enqueueing routes answer 503), the watcher and
+// the cleanup scheduler;
 // drain the workers for server.drain_timeout_ms, releasing what is unfinished; run the
 // on_shutdown hook (cleanup.on_shutdown); stop the HTTP server. A kill -9 at any point loses no
 // job: everything enqueued is committed, leases expire.
@@ -18,6 +22,7 @@
 #include <functional>
 #include <memory>
 
+#include "cleanup/scheduler.h"
 #include "common/clock.h"
 #include "common/result.h"
 #include "config/options.h"
@@ -36,6 +41,8 @@ struct ServiceDeps {
   worker::ItemSource* items = nullptr;        // dataset exports and the watcher need it
   std::function<Status()> ready;              // extra readiness (platform reachable); may be empty
   std::function<void()> on_shutdown;          // after the drain (cleanup.on_shutdown)
+  std::function<void()> scheduled_cleanup;    // at cleanup.schedule's times; may be empty
+  cleanup::Waiter* cleanup_waiter = nullptr;  // tests jump time; a real waiter if null
   metrics::Registry* metrics = nullptr;       // shared with the engine; the service's own if null
   Clock* clock = nullptr;                     // system clock if null
 };
@@ -65,6 +72,8 @@ class Service {
   queue::JobQueuePtr queue_;
   std::unique_ptr<worker::WorkerPool> pool_;
   std::unique_ptr<worker::DatasetWatcher> watcher_;
+  std::unique_ptr<cleanup::Waiter> own_waiter_;
+  std::unique_ptr<cleanup::CleanupScheduler> scheduler_;
   server::HttpServerPtr server_;
   bool shut_down_ = false;
 };

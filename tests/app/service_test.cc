@@ -87,8 +87,7 @@ class ServiceTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  void start() {
-    ServiceDeps deps;
+  void start(ServiceDeps deps = {}) {
     deps.exporter = &exporter_;
     deps.on_shutdown = [this] { ++shutdown_hooks_; };
     auto service = Service::start(options_, deps);
@@ -163,6 +162,76 @@ TEST_F(ServiceTest, JobsReleasedAtTheDrainDeadlineAreExportedAfterARestart) {
   auto stats = service_->queue().stats().value();
   EXPECT_EQ(stats.pending + stats.in_flight, 0);
   EXPECT_EQ(stats.done, 5);
+}
+
+// Jumps the clock to each deadline `jumps` times, then blocks until stopped.
+class JumpingWaiter final : public cleanup::Waiter {
+ public:
+  JumpingWaiter(FakeClock& clock, int jumps) : clock_(clock), jumps_(jumps) {}
+  bool wait_until(Clock::TimePoint deadline) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!stopped_ && jumps_ > 0) {
+      --jumps_;
+      clock_.set(deadline);
+      return true;
+    }
+    cv_.wait(lock, [&] { return stopped_; });
+    return false;
+  }
+  void stop() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopped_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  FakeClock& clock_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int jumps_;
+  bool stopped_ = false;
+};
+
+TEST_F(ServiceTest, ScheduledCleanupRunsAtTheCronTimesUntilShutdown) {
+  options_.cleanup.schedule = "0 3 * * 0";                                   // Sundays 03:00 UTC
+  FakeClock clock(std::chrono::sys_days(std::chrono::year(2026) / 12 / 4));  // a Friday
+  JumpingWaiter waiter(clock, 2);
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<Clock::TimePoint> runs;
+  ServiceDeps deps;
+  deps.clock = &clock;
+  deps.cleanup_waiter = &waiter;
+  deps.scheduled_cleanup = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    runs.push_back(clock.now());
+    cv.notify_all();
+  };
+  // The service must be gone before the clock, waiter and counters it uses (also on ASSERT).
+  struct StopFirst {
+    std::unique_ptr<Service>& service;
+    ~StopFirst() { service.reset(); }
+  } stop_first{service_};
+  start(deps);
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return runs.size() == 2; }));
+  }
+  service_->shutdown();
+  using namespace std::chrono;
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0], sys_days(year(2026) / 12 / 6) + hours(3));
+  EXPECT_EQ(runs[1], sys_days(year(2026) / 12 / 13) + hours(3));
+}
+
+TEST_F(ServiceTest, AnInvalidScheduleIsAConfigError) {
+  options_.cleanup.schedule = "0 25 * * *";
+  ServiceDeps deps;
+  deps.exporter = &exporter_;
+  deps.scheduled_cleanup = [] {};
+  auto service = Service::start(options_, deps);
+  ASSERT_FALSE(service.has_value());
+  EXPECT_NE(service.error().message().find("cleanup.schedule"), std::string::npos);
 }
 
 TEST_F(ServiceTest, WatchEntriesWithoutPlatformAccessAreRefused) {

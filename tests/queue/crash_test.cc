@@ -93,7 +93,10 @@ TEST(QueueCrashTest, KillNineAtRandomPointsLosesNoJob) {
   }
   const QueueStats stats = queue->stats().value();
   EXPECT_EQ(stats.pending + stats.in_flight + stats.dead, 0);
-  EXPECT_EQ(stats.done, static_cast<std::int64_t>(reported.size()));
+  // A child can be killed between committing an enqueue and reporting its id, so the queue may
+  // hold a few jobs the parent never heard of; what matters is that every reported one is done.
+  EXPECT_GE(stats.done, static_cast<std::int64_t>(reported.size()));
+  EXPECT_LE(stats.done, static_cast<std::int64_t>(reported.size()) + kRounds);
   for (JobId job : reported) EXPECT_EQ(queue->job_status(job).value().state, JobState::kDone);
   std::filesystem::remove_all(dir);
 }
