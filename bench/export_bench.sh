@@ -136,7 +136,8 @@ if [ -n "$CALLGRIND" ]; then
 elif [ -n "$PERF" ]; then
   command -v perf >/dev/null || { log "perf is missing"; exit 1; }
   [[ $PERF = /* ]] || PERF=$ROOT/$PERF
-  WRAP=(perf record -q -g -o "$PERF" --)
+  # PERF_CALL_GRAPH=dwarf gives whole stacks (the Release build has no frame pointers).
+  WRAP=(perf record -q --call-graph "${PERF_CALL_GRAPH:-fp}" -o "$PERF" --)
 fi
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 EMU_CPU_BEFORE=$(emu_cpu)
