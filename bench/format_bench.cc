@@ -78,6 +78,11 @@ void BM_ParseItemAndAnnotations(benchmark::State& state) {
 }
 
 BENCHMARK(BM_EncodeDataloop10)->Unit(benchmark::kMicrosecond);
+// A fixed iteration count for instruction counting, which is stable on a loaded machine:
+//   valgrind --tool=callgrind --toggle-collect='*Format::encode*'
+//            build-release/bench/format_bench --benchmark_filter=Fixed
+// then Ir (callgrind_annotate's PROGRAM TOTALS) / 100 is the instructions per encode.
+BENCHMARK(BM_EncodeDataloop10)->Name("BM_EncodeDataloop10_Fixed")->Iterations(100);
 BENCHMARK(BM_EncodeRaw10)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_EncodeRawPretty10)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ParseItemAndAnnotations)->Unit(benchmark::kMicrosecond);

@@ -1,9 +1,12 @@
 #include "format/python_json.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
+
+#include "common/utf8.h"
 
 namespace dlexport::format {
 namespace {
@@ -95,6 +98,90 @@ TEST(PythonJson, EscapedInputDecodesAndReencodes) {
   ASSERT_TRUE(parsed.has_value());
   EXPECT_EQ(dump_python(*parsed), R"("a/b \ud83d\ude00 \u00e9")");
   EXPECT_EQ(dump_python(*parsed, WriterStyle{0, false, true}), "\"a/b \xF0\x9F\x98\x80 \xC3\xA9\"");
+}
+
+// A byte-at-a-time statement of json.dumps' string escaping, to check the writer's word-at-a-time
+// scan: one special character at every position of strings of every length around the 8- and
+// 16-byte steps and their tails.
+std::string reference_escape(std::string_view s, bool ensure_ascii) {
+  std::string out = "\"";
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    auto u_escape = [&](unsigned cp) { out += fmt::format("\\u{:04x}", cp); };
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c < 0x20) {
+      u_escape(c);
+    } else if (c == 0x7F && ensure_ascii) {
+      u_escape(c);
+    } else if (c < 0x80) {
+      out += static_cast<char>(c);
+    } else {
+      unsigned cp = 0;
+      const std::size_t len = decode_utf8(s, i, &cp);
+      if (!ensure_ascii) {
+        out.append(s.substr(i, len));
+      } else if (cp >= 0x10000) {
+        u_escape(0xD800 + ((cp - 0x10000) >> 10));
+        u_escape(0xDC00 + ((cp - 0x10000) & 0x3FF));
+      } else {
+        u_escape(cp);
+      }
+      i += len;
+      continue;
+    }
+    ++i;
+  }
+  return out + "\"";
+}
+
+TEST(PythonJson, EscapesAtEveryPositionAndLength) {
+  const std::string specials[] = {
+      "\"", "\\", "\n", std::string(1, '\x01'), "\x7F", "\xC3\xA9", "\xF0\x9F\x98\x80", "~"};
+  int checked = 0;
+  for (std::size_t length = 0; length <= 40; ++length) {
+    for (std::size_t at = 0; at <= length; ++at) {
+      for (const auto& special : specials) {
+        std::string s(length, 'a');
+        s.insert(at, special);
+        for (const bool ensure_ascii : {true, false}) {
+          const WriterStyle style{0, ensure_ascii, !ensure_ascii};
+          ASSERT_EQ(dump_python(Json(s), style), reference_escape(s, ensure_ascii))
+              << "length " << length << ", special at " << at << ", ensure_ascii " << ensure_ascii;
+          ++checked;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(checked, 861 * 8 * 2);
+}
+
+TEST(PythonJson, RuntimeKeysAreEscapedLiteralKeysWrittenAsTheyAre) {
+  JsonWriter w(WriterStyle{0, true, false}, 1);  // also grows from a 1-byte buffer
+  w.begin_object();
+  w.key("plain");
+  w.int_value(1);
+  const std::string runtime = "qu\"ote\xC3\xA9";
+  w.key(runtime);
+  w.int_value(2);
+  w.key(std::string_view("x"));
+  w.null_value();
+  w.end_object();
+  EXPECT_EQ(w.take(), R"({"plain": 1, "qu\"ote\u00e9": 2, "x": null})");
+  EXPECT_EQ(w.take(), "");  // take() starts the writer over
+}
+
+TEST(PythonJson, LongOutputGrowsPastTheSizeHint) {
+  Json big = Json::array();
+  for (std::size_t i = 0; i < 5000; ++i)
+    big.push_back(Json{{"i", i}, {"s", std::string(i % 50, 'z')}});
+  const std::string text = dump_python(big);
+  auto reparsed = parse_json(text, "t");
+  ASSERT_TRUE(reparsed.has_value());
+  EXPECT_EQ(*reparsed, big);
 }
 
 }  // namespace
