@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/json_scan.h"
 #include "common/utf8.h"
 
 namespace dlexport {
@@ -44,15 +45,6 @@ class BigIntPreservingSax {
  private:
   nlohmann::detail::json_sax_dom_parser<Json> dom_;
 };
-
-// Bytes that can be copied as they are inside a JSON string: printable ASCII except '"' and '\\'.
-struct PlainTable {
-  bool plain[256] = {};
-  constexpr PlainTable() {
-    for (int c = 0x20; c < 0x80; ++c) plain[c] = c != '"' && c != '\\';
-  }
-};
-constexpr PlainTable kPlain{};
 
 // The fast path of parse_json(): a strict recursive-descent parser for well-formed JSON that builds
 // the ordered DOM directly. nlohmann's DOM builder inserts every key through ordered_map (a linear
@@ -247,7 +239,8 @@ class FastParser {
     ++p_;
     const char* run = p_;
     for (;;) {
-      while (p_ != end_ && kPlain.plain[static_cast<unsigned char>(*p_)]) ++p_;
+      p_ += find_json_special(std::string_view(p_, static_cast<std::size_t>(end_ - p_)), 0,
+                              /*escape_del=*/false);
       if (p_ == end_) return false;
       const auto c = static_cast<unsigned char>(*p_);
       if (c == '"') {

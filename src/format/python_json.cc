@@ -3,10 +3,7 @@
 #include <charconv>
 #include <cmath>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
+#include "common/json_scan.h"
 #include "common/utf8.h"
 
 namespace dlexport::format {
@@ -87,81 +84,6 @@ char* write_python_float(char* p, double value) {
   const int abs_exp = exp10 < 0 ? -exp10 : exp10;
   if (abs_exp < 10) *p++ = '0';
   return std::to_chars(p, p + 4, abs_exp).ptr;
-}
-
-// Bytes scan_plain() stops at, for short strings: [0] without ensure_ascii, [1] with it.
-struct EscapeTable {
-  bool needs[2][256] = {};
-  constexpr EscapeTable() {
-    for (int c = 0; c < 256; ++c) {
-      const bool special = c < 0x20 || c == '"' || c == '\\';
-      needs[0][c] = special || c >= 0x80;
-      needs[1][c] = special || c >= 0x7F;
-    }
-  }
-};
-constexpr EscapeTable kEscape;
-
-// The index of the first byte of s at or after i that cannot be copied as it is, or s.size():
-// '"', '\\', control characters, and non-ASCII (with ensure_ascii also DEL), which is escaped or,
-// without ensure_ascii, validated and then copied. Eight bytes per step (SWAR): for each test the
-// lowest flagged byte of a word is exact (a borrow only flags bytes above a true hit), so the
-// lowest bit of the union is the first byte that needs attention.
-std::size_t scan_plain(std::string_view s, std::size_t i, bool ensure_ascii) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
-  const auto has_zero = [](std::uint64_t x) { return (x - kOnes) & ~x & kHigh; };
-  const auto hits_in = [&](std::uint64_t w) {
-    std::uint64_t hits = ((w - kOnes * 0x20) & ~w & kHigh)  // < 0x20
-                         | has_zero(w ^ (kOnes * '"')) | has_zero(w ^ (kOnes * '\\')) |
-                         (w & kHigh);  // >= 0x80
-    if (ensure_ascii) hits |= has_zero(w ^ (kOnes * 0x7F));
-    return hits;
-  };
-  const std::size_t n = s.size();
-  const char* data = s.data();
-#ifdef __SSE2__
-  // Sixteen bytes per step. A signed "< 0x20" also catches every byte >= 0x80.
-  const auto mask_of = [&](const char* at) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
-    __m128i flagged = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
-                                   _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                                _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
-    if (ensure_ascii) flagged = _mm_or_si128(flagged, _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F)));
-    return static_cast<unsigned>(_mm_movemask_epi8(flagged));
-  };
-  for (; i + 16 <= n; i += 16) {
-    if (const unsigned mask = mask_of(data + i)) {
-      return i + static_cast<std::size_t>(__builtin_ctz(mask));
-    }
-  }
-  if (i < n && n >= 16) {  // the last 1-15 bytes: reload the last 16, drop the bytes seen
-    const unsigned mask = mask_of(data + n - 16) >> (16 - (n - i));
-    return mask == 0 ? n : i + static_cast<std::size_t>(__builtin_ctz(mask));
-  }
-#endif
-  for (; i + 8 <= n; i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, data + i, 8);
-    if (const std::uint64_t hits = hits_in(w)) {
-      return i + static_cast<std::size_t>(__builtin_ctzll(hits) / 8);
-    }
-  }
-  const std::size_t rest = n - i;
-  if (rest == 0) return n;
-  if (n < 8) {  // a short string (most keys): a table lookup per byte
-    const bool* needs = kEscape.needs[ensure_ascii ? 1 : 0];
-    while (i < n && !needs[static_cast<unsigned char>(data[i])]) ++i;
-    return i;
-  }
-  // The last 1-7 bytes of a longer string: its last 8 reloaded and shifted down, padded with 'a'
-  // (never flagged).
-  std::uint64_t w;
-  std::memcpy(&w, data + n - 8, 8);
-  w >>= 8 * (8 - rest);
-  w |= (kOnes * 'a') << (8 * rest);
-  const std::uint64_t hits = hits_in(w);
-  return hits == 0 ? n : i + static_cast<std::size_t>(__builtin_ctzll(hits) / 8);
 }
 
 }  // namespace
@@ -279,7 +201,7 @@ void JsonWriter::string_value(std::string_view s) {
 }
 
 void JsonWriter::write_string(std::string_view s, std::string_view closing) {
-  const std::size_t plain = scan_plain(s, 0, style_.ensure_ascii);
+  const std::size_t plain = find_json_special(s, 0, style_.ensure_ascii);
   char* p = room(plain + 1 + closing.size());
   *p++ = '"';
   p = copy_bytes(p, s.substr(0, plain));
@@ -356,7 +278,7 @@ void JsonWriter::write_escaped(std::string_view s, std::size_t i) {
       commit(p);
       ++i;
     }
-    const std::size_t plain = scan_plain(s, i, style_.ensure_ascii);
+    const std::size_t plain = find_json_special(s, i, style_.ensure_ascii);
     put(s.substr(i, plain - i));
     i = plain;
   }
