@@ -4,29 +4,13 @@
 
 #include <benchmark/benchmark.h>
 
-#include <cstdlib>
-#include <fstream>
-#include <iostream>
-#include <sstream>
-
+#include "bench/support/golden_input.h"
 #include "format/format.h"
 #include "format/python_json.h"
 
 namespace {
 
 using dlexport::Json;
-
-Json load(const std::string& name) {
-  std::ifstream in(std::string(DLX_GOLDEN_DIR) + "/013-image/" + name, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto parsed = dlexport::format::parse_json(text.str(), name);
-  if (!parsed) {
-    std::cerr << parsed.error().message() << "\n";
-    std::exit(1);
-  }
-  return std::move(*parsed);
-}
 
 struct Input {
   Json item;
@@ -35,8 +19,8 @@ struct Input {
 
 const Input& input() {
   static const Input kInput = [] {
-    Input in{load("item.json"), {}};
-    const Json all = load("annotations.json");
+    Input in{dlexport::bench::load_golden("item.json"), {}};
+    const Json all = dlexport::bench::load_golden("annotations.json");
     // Exactly 10 exportable annotations, cycling through the case's own mix.
     while (in.annotations.size() < 10) {
       for (const auto& a : all) {
