@@ -8,16 +8,17 @@
 //   lister (1 thread: the dataset query pager, one page of <= 1000 items at a time, or the ids)
 //     -> batches of export.batch_size items  [bounded queue]
 //   preparers (a few threads: GET /items/{id} for --item ids, ONE batched `itemId $in`
-//     annotation query per batch, encode, path + collision check, ledger check)
+//     annotation query per batch, paths + ONE collision check per batch, encode, ledger check)
 //     -> upload tasks  [bounded queue]
 //   uploaders (export.concurrency threads: Sink::put, mode=overwrite)
 //     -> when a batch's last upload finishes: ledger record + cleanup (one bulk delete)
 //
 // so memory stays flat for any number of items and about export.concurrency requests are in
-// flight. Every platform call runs under the RetryPolicy. Per-item failures (annotation query
-// failed, encode failed, collision, upload failed after retries, driver gone) are collected with
-// their reason; they never abort the run. A failed annotation query fails its items: they are
-// never exported with "annotations": [].
+// flight. The collision index (every path claimed so far) lives in a temporary SQLite file with a
+// fixed page cache (queue::PathClaims), not in the heap. Every platform call runs under the
+// RetryPolicy. Per-item failures (annotation query failed, encode failed, collision, upload failed
+// after retries, driver gone) are collected with their reason; they never abort the run. A failed
+// annotation query fails its items: they are never exported with "annotations": [].
 //
 // `stop` (set from a signal handler) stops the lister; queued work drains, then on_shutdown
 // cleanup runs. Thread-compatible: one run per call; everything in ExportDeps must outlive it.
@@ -35,6 +36,7 @@
 #include "format/format.h"
 #include "format/path_template.h"
 #include "queue/export_ledger.h"
+#include "queue/path_claims.h"
 #include "worker/retry_policy.h"
 
 namespace dlexport::app {
@@ -91,6 +93,9 @@ struct ExportDeps {
   ProgressListener* progress = nullptr;     // optional
   const std::atomic<bool>* stop = nullptr;  // optional
   Clock* clock = nullptr;                   // the scheduler's clock; system clock when null
+  // The run's path-collision index; when null the run opens its own private temporary one
+  // (queue/sqlite/sqlite_path_claims.h). Must be empty at the start of the run.
+  queue::PathClaims* path_claims = nullptr;
 };
 
 ExportReport run_export(const ExportDeps& deps, const ExportRequest& request);
