@@ -413,7 +413,9 @@ class ExportPipeline {
     {
       std::lock_guard<std::mutex> lock(mu_);
       ++counts_.failed;
-      report_.failures.push_back(ItemFailure{item_id, std::move(reason)});
+      if (report_.failures.size() < kMaxReportedFailures) {
+        report_.failures.push_back(ItemFailure{item_id, std::move(reason)});
+      }
       snapshot = counts_locked();
     }
     if (deps_.progress != nullptr) deps_.progress->on_progress(snapshot);

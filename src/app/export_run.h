@@ -17,13 +17,15 @@
 // flight. The collision index (every path claimed so far) lives in a temporary SQLite file with a
 // fixed page cache (queue::PathClaims), not in the heap. Every platform call runs under the
 // RetryPolicy. Per-item failures (annotation query failed, encode failed, collision, upload failed
-// after retries, driver gone) are collected with their reason; they never abort the run. A failed
+// after retries, driver gone) are counted and the first kMaxReportedFailures kept with their
+// reason; they never abort the run. A failed
 // annotation query fails its items: they are never exported with "annotations": [].
 //
 // `stop` (set from a signal handler) stops the lister; queued work drains, then on_shutdown
 // cleanup runs. Thread-compatible: one run per call; everything in ExportDeps must outlive it.
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -49,6 +51,10 @@ struct ExportRequest {
   bool force = false;  // upload even when the ledger says the bytes are unchanged
 };
 
+// ExportReport::failures keeps this many (the first ones): a run whose every item fails (its
+// driver was deleted) would otherwise hold a reason per item, ~300 bytes each.
+inline constexpr std::size_t kMaxReportedFailures = 1000;
+
 struct ItemFailure {
   std::string item_id;
   std::string reason;
@@ -70,7 +76,8 @@ class ProgressListener {
 
 struct ExportReport {
   ProgressCounts counts;
-  std::vector<ItemFailure> failures;  // one per failed item, in completion order
+  // The first kMaxReportedFailures failed items, in completion order; counts.failed has them all.
+  std::vector<ItemFailure> failures;
   // A run-level failure: the target was refused, the listing failed, ... (ok when none).
   Status fatal;
   bool refused = false;  // fatal is a refusal of the target (unsafe or missing driver)

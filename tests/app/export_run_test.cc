@@ -228,6 +228,20 @@ TEST_F(ExportRunTest, CollisionCheckFailureFailsTheItemsWithoutUploading) {
   EXPECT_TRUE(platform_.bucket().empty());
 }
 
+TEST_F(ExportRunTest, TheReportKeepsTheFirstFailuresAndCountsThemAll) {
+  FailingClaims claims;
+  claims_ = &claims;
+  export_options_.batch_size = 100;
+  const auto n = static_cast<std::int64_t>(kMaxReportedFailures) + 50;
+  add_items(static_cast<int>(n), 0);
+  const ExportReport report = run();
+  EXPECT_EQ(report.counts.failed, n);
+  EXPECT_EQ(report.failures.size(), kMaxReportedFailures);
+  std::set<std::string> distinct;
+  for (const auto& f : report.failures) distinct.insert(f.item_id);
+  EXPECT_EQ(distinct.size(), kMaxReportedFailures);
+}
+
 TEST_F(ExportRunTest, RerunUploadsOnlyWhatChanged) {
   const auto ids = add_items(15);
   ASSERT_TRUE(run().ok());
