@@ -181,6 +181,23 @@ class ExportPipeline {
     batch.ids.clear();
   }
 
+  // What the ledger knows about the batch's items (one query); empty with --force, without a
+  // ledger, or when the lookup fails (then everything is uploaded, which is always safe).
+  std::unordered_map<std::string, queue::LedgerEntry> ledger_entries(
+      const std::vector<dataloop::Item>& items) {
+    if (deps_.ledger == nullptr || request_.force || items.empty()) return {};
+    std::vector<std::string> ids;
+    ids.reserve(items.size());
+    for (const auto& item : items) ids.push_back(item.id);
+    auto entries = deps_.ledger->lookup_many(target_key_, ids);
+    if (!entries) {
+      spdlog::warn("export ledger lookup failed ({}); uploading {} items anyway",
+                   entries.error().to_string(), items.size());
+      return {};
+    }
+    return std::move(*entries);
+  }
+
   void prepare(Batch batch) {
     if (!batch.ids.empty()) fetch_items(batch);
     if (auto gone = driver_gone_reason()) {
@@ -215,9 +232,18 @@ class ExportPipeline {
       for (auto& [item_id, list] : *listed) annotations[item_id] = std::move(list);
     }
 
+    const auto exported = ledger_entries(batch.items);
+
     auto state = std::make_shared<BatchState>();
     std::vector<UploadTask> tasks;
+    tasks.reserve(batch.items.size());
     for (const auto& item : batch.items) {
+      // Taken out of the map so the item's annotation DOM is freed as soon as it is encoded:
+      // the next item's allocations then reuse memory that is still in cache.
+      std::vector<Json> list;
+      if (auto it = annotations.find(item.id); it != annotations.end()) {
+        list = std::move(it->second);
+      }
       if (auto err = annotation_errors.find(item.dataset_id); err != annotation_errors.end()) {
         fail(item.id, err->second);
         continue;
@@ -231,7 +257,6 @@ class ExportPipeline {
         fail(item.id, *collision);
         continue;
       }
-      const auto& list = annotations[item.id];
       auto encoded = deps_.format.encode(item.raw, std::span<const Json>(list.data(), list.size()));
       if (!encoded) {
         fail(item.id, "cannot encode: " + encoded.error().to_string());
@@ -241,18 +266,13 @@ class ExportPipeline {
         spdlog::warn("item {}: {}", item.id, warning);
       }
       std::string digest = queue::sha256_hex(encoded->bytes);
-      if (deps_.ledger != nullptr && !request_.force) {
-        auto entry = deps_.ledger->lookup(target_key_, item.id);
-        if (!entry) {
-          spdlog::warn("export ledger lookup failed ({}); uploading item {} anyway",
-                       entry.error().to_string(), item.id);
-        } else if (queue::ledger_unchanged(*entry, *path, digest)) {
-          succeed(true);
-          continue;
-        }
+      if (auto entry = exported.find(item.id);
+          entry != exported.end() && queue::ledger_unchanged(entry->second, *path, digest)) {
+        succeed(true);
+        continue;
       }
-      tasks.push_back(
-          UploadTask{state, item.id, *path, std::move(encoded->bytes), std::move(digest)});
+      tasks.push_back(UploadTask{state, item.id, std::move(*path), std::move(encoded->bytes),
+                                 std::move(digest)});
     }
     if (tasks.empty()) return;
     {
