@@ -173,6 +173,23 @@ class ExportPipeline {
     batch.ids.clear();
   }
 
+  // What the ledger knows about the batch's items (one query); empty with --force, without a
+  // ledger, or when the lookup fails (then everything is uploaded, which is always safe).
+  std::unordered_map<std::string, queue::LedgerEntry> ledger_entries(
+      const std::vector<dataloop::Item>& items) {
+    if (deps_.ledger == nullptr || request_.force || items.empty()) return {};
+    std::vector<std::string> ids;
+    ids.reserve(items.size());
+    for (const auto& item : items) ids.push_back(item.id);
+    auto entries = deps_.ledger->lookup_many(target_key_, ids);
+    if (!entries) {
+      spdlog::warn("export ledger lookup failed ({}); uploading {} items anyway",
+                   entries.error().to_string(), items.size());
+      return {};
+    }
+    return std::move(*entries);
+  }
+
   void prepare(Batch batch) {
     if (!batch.ids.empty()) fetch_items(batch);
     if (auto gone = driver_gone_reason()) {
@@ -207,6 +224,8 @@ class ExportPipeline {
       for (auto& [item_id, list] : *listed) annotations[item_id] = std::move(list);
     }
 
+    const auto exported = ledger_entries(batch.items);
+
     // Every path of the batch first, so the batch claims them in one call.
     std::vector<Placed> placed;
     placed.reserve(batch.items.size());
@@ -226,10 +245,16 @@ class ExportPipeline {
 
     auto state = std::make_shared<BatchState>();
     std::vector<UploadTask> tasks;
+    tasks.reserve(placed.size());
     for (auto& p : placed) {
       if (p.refused) continue;
       const dataloop::Item& item = *p.item;
-      const auto& list = annotations[item.id];
+      // Taken out of the map so the item's annotation DOM is freed as soon as it is encoded:
+      // the next item's allocations then reuse memory that is still in cache.
+      std::vector<Json> list;
+      if (auto it = annotations.find(item.id); it != annotations.end()) {
+        list = std::move(it->second);
+      }
       auto encoded = deps_.format.encode(item.raw, std::span<const Json>(list.data(), list.size()));
       if (!encoded) {
         fail(item.id, "cannot encode: " + encoded.error().to_string());
@@ -239,15 +264,10 @@ class ExportPipeline {
         spdlog::warn("item {}: {}", item.id, warning);
       }
       std::string digest = queue::sha256_hex(encoded->bytes);
-      if (deps_.ledger != nullptr && !request_.force) {
-        auto entry = deps_.ledger->lookup(target_key_, item.id);
-        if (!entry) {
-          spdlog::warn("export ledger lookup failed ({}); uploading item {} anyway",
-                       entry.error().to_string(), item.id);
-        } else if (queue::ledger_unchanged(*entry, p.path, digest)) {
-          succeed(true);
-          continue;
-        }
+      if (auto entry = exported.find(item.id);
+          entry != exported.end() && queue::ledger_unchanged(entry->second, p.path, digest)) {
+        succeed(true);
+        continue;
       }
       tasks.push_back(UploadTask{state, item.id, std::move(p.path), std::move(encoded->bytes),
                                  std::move(digest)});

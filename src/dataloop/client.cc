@@ -500,7 +500,7 @@ Result<std::unordered_map<std::string, std::vector<Json>>> Client::list_annotati
 // --- upload -----------------------------------------------------------------------------------
 
 Result<Item> Client::upload(const std::string& dataset_id, const std::string& remote_path,
-                            const std::string& bytes, UploadMode mode) const {
+                            std::string_view bytes, UploadMode mode) const {
   std::string path = remote_path;
   if (path.empty() || path.front() != '/') path.insert(path.begin(), '/');
   const std::string basename = path.substr(path.rfind('/') + 1);
@@ -517,18 +517,22 @@ Result<Item> Client::upload(const std::string& dataset_id, const std::string& re
   request.total_timeout = options_.upload_timeout;
   request.headers.set("Accept", "application/json");
   // Field order matters: the gate requires the file part last.
-  request.parts.push_back({"type", "", "text/plain; charset=utf-8", "file"});
-  request.parts.push_back({"path", "", "text/plain; charset=utf-8", path});
+  request.parts.reserve(3);
+  request.parts.emplace_back("type", "", "text/plain; charset=utf-8", "file");
+  request.parts.emplace_back("path", "", "text/plain; charset=utf-8", path);
   // Percent-encoded like the SDK's client does; the server takes the real path from `path`.
-  request.parts.push_back({"file", http::url_encode(basename), "application/json", bytes});
+  // The file is borrowed, not copied: `bytes` outlives the exchange.
+  request.parts.push_back(http::MultipartPart::borrowing("file", http::url_encode(basename),
+                                                         "application/json", bytes));
 
   const std::string context = "POST " + path_and_query + " (" + path + ")";
   DLX_ASSIGN_OR_RETURN(http::Response response,
                        send_authorized(std::move(request), "POST /datasets/{id}/items"));
   if (!is_success(response.status)) return error_from(response, context);
   DLX_ASSIGN_OR_RETURN(Json json, parse_json_body(response, context));
-  DLX_ASSIGN_OR_RETURN(Item item, parse_item(json));
-  const Json* size = member_path(json, "metadata.system.size");
+  // Moved, not copied: the item keeps the answer as its raw JSON.
+  DLX_ASSIGN_OR_RETURN(Item item, parse_item(std::move(json)));
+  const Json* size = member_path(item.raw, "metadata.system.size");
   if (size == nullptr || !size->is_number()) {
     return Status(StatusCode::kDataLoss, context + ": answer for item " + item.id +
                                              " has no metadata.system.size; sent " +

@@ -27,6 +27,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -175,8 +176,9 @@ class Client {
   // mode overwrite (the SDK uses skip, which keeps stale exports). Verifies the answered
   // metadata.system.size equals bytes.size(); a mismatch is kDataLoss (the item id is in the
   // message; the caller decides whether to delete it).
+  // `bytes` is sent as it is (not copied) and must stay valid until upload() returns.
   Result<Item> upload(const std::string& dataset_id, const std::string& remote_path,
-                      const std::string& bytes, UploadMode mode = UploadMode::kOverwrite) const;
+                      std::string_view bytes, UploadMode mode = UploadMode::kOverwrite) const;
 
   // Events (§8) and commands (§7.3).
   Result<Json> create_webhook(const WebhookSpec& spec) const;

@@ -58,10 +58,30 @@ bool iequals(std::string_view a, std::string_view b);
 // One part of a multipart/form-data body. Parts are sent in vector order; the Dataloop upload
 // requires the file part last.
 struct MultipartPart {
+  MultipartPart() = default;
+  MultipartPart(std::string name_, std::string filename_, std::string content_type_,
+                std::string data_)
+      : name(std::move(name_)),
+        filename(std::move(filename_)),
+        content_type(std::move(content_type_)),
+        data(std::move(data_)) {}
+  // A part whose bytes are borrowed, not copied (see `borrowed`).
+  static MultipartPart borrowing(std::string name, std::string filename, std::string content_type,
+                                 std::string_view bytes) {
+    MultipartPart part(std::move(name), std::move(filename), std::move(content_type), {});
+    part.borrowed = bytes;
+    return part;
+  }
+
   std::string name;
   std::string filename;      // empty: a plain field (no filename parameter)
   std::string content_type;  // empty: no Content-Type header for the part
   std::string data;
+  // When set, the part's bytes are these instead of `data`: not owned, valid until send()
+  // returns (like sink::PutRequest::bytes). Lets a large file go out without a copy of it.
+  std::optional<std::string_view> borrowed;
+
+  std::string_view bytes() const { return borrowed ? *borrowed : std::string_view(data); }
 };
 
 struct Request {

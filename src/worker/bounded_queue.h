@@ -5,6 +5,12 @@
 //
 // close() wakes everybody: pushes after close are refused, pops drain what is left and then
 // return nullopt. Thread-safe.
+//
+// Wake-ups are what this costs on a busy pipeline (each one is a futex call and usually a context
+// switch), so they are rationed: a producer blocked on a full queue is woken once the queue has
+// drained to half its capacity, not after every pop (it then refills it without sleeping in
+// between), and nobody is notified while the lock is held or when nobody waits. A consumer is
+// still woken per pushed value: that value is work for it.
 
 #include <condition_variable>
 #include <cstddef>
@@ -17,26 +23,47 @@ namespace dlexport::worker {
 template <typename T>
 class BoundedQueue {
  public:
-  explicit BoundedQueue(std::size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {}
+  explicit BoundedQueue(std::size_t capacity)
+      : capacity_(capacity == 0 ? 1 : capacity), low_water_(capacity_ / 2) {}
 
   // Blocks while full; false (value dropped) when the queue is closed.
   bool push(T value) {
-    std::unique_lock<std::mutex> lock(mu_);
-    not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
-    if (closed_) return false;
-    items_.push_back(std::move(value));
-    not_empty_.notify_one();
+    bool wake_consumer = false;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (!closed_ && items_.size() >= capacity_) {
+        ++waiting_producers_;
+        not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
+        --waiting_producers_;
+      }
+      if (closed_) return false;
+      items_.push_back(std::move(value));
+      wake_consumer = waiting_consumers_ > 0;
+    }
+    if (wake_consumer) not_empty_.notify_one();
     return true;
   }
 
   // Blocks while empty and open; nullopt once closed and drained.
   std::optional<T> pop() {
-    std::unique_lock<std::mutex> lock(mu_);
-    not_empty_.wait(lock, [&] { return closed_ || !items_.empty(); });
-    if (items_.empty()) return std::nullopt;
-    T value = std::move(items_.front());
-    items_.pop_front();
-    not_full_.notify_one();
+    bool wake_producers = false;
+    std::optional<T> value;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (!closed_ && items_.empty()) {
+        ++waiting_consumers_;
+        not_empty_.wait(lock, [&] { return closed_ || !items_.empty(); });
+        --waiting_consumers_;
+      }
+      if (items_.empty()) return std::nullopt;
+      value.emplace(std::move(items_.front()));
+      items_.pop_front();
+      // A producer only waits on a full queue, so pops pass the low-water mark before the queue
+      // can run dry, and every producer waiting then is woken: none can be left asleep while
+      // the queue empties.
+      wake_producers = waiting_producers_ > 0 && items_.size() == low_water_;
+    }
+    if (wake_producers) not_full_.notify_all();
     return value;
   }
 
@@ -57,10 +84,13 @@ class BoundedQueue {
 
  private:
   const std::size_t capacity_;
+  const std::size_t low_water_;
   mutable std::mutex mu_;
   std::condition_variable not_full_, not_empty_;
-  std::deque<T> items_;  // guarded by mu_
-  bool closed_ = false;  // guarded by mu_
+  std::deque<T> items_;                // guarded by mu_
+  bool closed_ = false;                // guarded by mu_
+  std::size_t waiting_producers_ = 0;  // guarded by mu_
+  std::size_t waiting_consumers_ = 0;  // guarded by mu_
 };
 
 }  // namespace dlexport::worker

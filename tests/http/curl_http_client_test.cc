@@ -269,6 +269,29 @@ TEST_F(CurlHttpClientTest, MultipartArrivesIntact) {
   EXPECT_EQ(parts["file"]["content"], payload);
 }
 
+TEST_F(CurlHttpClientTest, BorrowedMultipartPartAndEscapedParameters) {
+  auto http = client();
+  Request request;
+  request.method = Method::kPost;
+  request.url = server_.url("/upload");
+  request.headers.set("Content-Type", "application/json");  // replaced: parts need a boundary
+  const std::string payload = std::string(70000, 'y') + "\r\n--not-a-boundary\r\n";
+  request.parts = {{"type", "", "text/plain; charset=utf-8", "file"},
+                   MultipartPart::borrowing("file", "a\"b.json", "application/json", payload)};
+  auto response = http->send(request);
+  ASSERT_TRUE(response.has_value()) << response.status().to_string();
+  const Json echoed = body(*response);
+  EXPECT_EQ(echoed["content_type"].get<std::string>().rfind("multipart/form-data; boundary=", 0),
+            0u);
+  std::map<std::string, Json> parts;
+  for (const auto& part : echoed["parts"]) parts[part["name"].get<std::string>()] = part;
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts["type"]["content"], "file");
+  // Quotes are percent-encoded in the filename parameter, as libcurl's form API does.
+  EXPECT_EQ(parts["file"]["filename"], "a%22b.json");
+  EXPECT_EQ(parts["file"]["content"], payload);
+}
+
 TEST_F(CurlHttpClientTest, TimeoutIsDeadlineExceeded) {
   auto http = client();
   Request request;

@@ -40,6 +40,37 @@ TEST(LedgerTest, RecordsLooksUpAndReplaces) {
   EXPECT_TRUE((*ledger)->lookup("driver:d2", "i1")->has_value());
 }
 
+TEST(LedgerTest, LookupManyReturnsOnlyKnownIdsOfTheTarget) {
+  auto ledger = open_sqlite_export_ledger(":memory:");
+  ASSERT_TRUE(ledger) << ledger.error().to_string();
+  auto none = (*ledger)->lookup_many("driver:d1", {});
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+  std::vector<LedgerEntry> entries;
+  std::vector<std::string> ids;
+  // More ids than one query takes, so the chunking is exercised.
+  for (int i = 0; i < 1200; ++i) {
+    const std::string id = "i" + std::to_string(i);
+    ids.push_back(id);
+    if (i % 3 == 0) entries.push_back({"driver:d1", id, "/" + id + ".json", sha256_hex(id)});
+  }
+  entries.push_back({"driver:d2", "i1", "/other.json", "ff"});
+  ASSERT_TRUE((*ledger)->record(entries).is_ok());
+  ids.push_back("i0");  // a duplicate id is answered once
+  auto found = (*ledger)->lookup_many("driver:d1", ids);
+  ASSERT_TRUE(found) << found.error().to_string();
+  EXPECT_EQ(found->size(), 400u);
+  ASSERT_EQ(found->count("i3"), 1u);
+  const LedgerEntry& entry = found->at("i3");
+  EXPECT_EQ(entry.target, "driver:d1");
+  EXPECT_EQ(entry.item_id, "i3");
+  EXPECT_EQ(entry.path, "/i3.json");
+  EXPECT_TRUE(ledger_unchanged(entry, "/i3.json", sha256_hex("i3")));
+  EXPECT_EQ(found->count("i1"), 0u);  // only driver:d2 has it
+  EXPECT_EQ(found->count("i1199"), 0u);
+  EXPECT_EQ(found->count("i1197"), 1u);
+}
+
 TEST(LedgerTest, PersistsAndToleratesConcurrentWritersInTwoConnections) {
   const auto dir = testing::make_temp_dir("dlx-ledger");
   const std::string path = (dir / "state" / kLedgerFileName).string();

@@ -84,15 +84,90 @@ struct Share {
   }
 };
 
+// Bodies announced larger than this are not reserved up front (they still arrive in full); a
+// bogus Content-Length cannot make us allocate gigabytes before any byte arrives.
+constexpr curl_off_t kMaxBodyReserve = 64 << 20;
+
 struct Exchange {
+  CURL* handle;
   Response* response;
-  bool in_headers = true;
+  bool sized = false;  // the body buffer was reserved from Content-Length
 };
 
 std::size_t write_body(char* data, std::size_t size, std::size_t count, void* user) {
   auto* exchange = static_cast<Exchange*>(user);
-  exchange->response->body.append(data, size * count);
+  std::string& body = exchange->response->body;
+  if (!exchange->sized) {
+    // One allocation for the whole body (annotation pages are megabytes) instead of doubling
+    // through a dozen reallocations and copies.
+    exchange->sized = true;
+    curl_off_t length = -1;
+    if (curl_easy_getinfo(exchange->handle, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) ==
+            CURLE_OK &&
+        length > 0 && length <= kMaxBodyReserve) {
+      body.reserve(static_cast<std::size_t>(length));
+    }
+  }
+  body.append(data, size * count);
   return size * count;
+}
+
+// A multipart/form-data name or filename parameter, escaped the way libcurl's form API does
+// it (percent-encoded quote, CR and LF), so the bytes on the wire do not change.
+void append_form_param(std::string& out, std::string_view text) {
+  for (char c : text) {
+    switch (c) {
+      case '"':
+        out += "%22";
+        break;
+      case '\r':
+        out += "%0D";
+        break;
+      case '\n':
+        out += "%0A";
+        break;
+      default:
+        out += c;
+    }
+  }
+}
+
+// The multipart/form-data body of `parts` (RFC 7578), serialised in one buffer. libcurl's mime
+// API would copy every part, format each part header through its printf engine and send the
+// headers and the body in separate writes; this way the whole request leaves in one send.
+std::string multipart_body(const std::vector<MultipartPart>& parts, std::string_view boundary) {
+  std::size_t size = boundary.size() + 8;
+  for (const auto& part : parts) {
+    size += boundary.size() + part.name.size() + part.filename.size() + part.content_type.size() +
+            part.bytes().size() + 96;
+  }
+  std::string out;
+  out.reserve(size);
+  for (const auto& part : parts) {
+    out += "--";
+    out += boundary;
+    out += "\r\nContent-Disposition: form-data; name=\"";
+    append_form_param(out, part.name);
+    out += '"';
+    if (!part.filename.empty()) {
+      out += "; filename=\"";
+      append_form_param(out, part.filename);
+      out += '"';
+    }
+    out += "\r\n";
+    if (!part.content_type.empty()) {
+      out += "Content-Type: ";
+      out += part.content_type;
+      out += "\r\n";
+    }
+    out += "\r\n";
+    out += part.bytes();
+    out += "\r\n";
+  }
+  out += "--";
+  out += boundary;
+  out += "--\r\n";
+  return out;
 }
 
 std::size_t write_header(char* data, std::size_t size, std::size_t count, void* user) {
@@ -136,17 +211,20 @@ class CurlHttpClient final : public HttpClient {
 
   Result<Response> send(const Request& request) override {
     const auto started = std::chrono::steady_clock::now();
-    Request with_id;
-    const Request* effective = &request;
-    if (request.request_id.empty()) {
-      with_id = request;
-      with_id.request_id = new_request_id();
-      effective = &with_id;
-    }
-    Result<Response> outcome = perform(*effective);
+    const std::string request_id =
+        request.request_id.empty() ? new_request_id() : request.request_id;
+    Result<Response> outcome = perform(request, request_id);
     if (options_.observer != nullptr) {
-      options_.observer->on_complete(*effective, outcome,
-                                     std::chrono::steady_clock::now() - started);
+      // Only the observer needs the id inside the request; a copy is not made otherwise (an
+      // upload's request holds the whole file).
+      const auto elapsed = std::chrono::steady_clock::now() - started;
+      if (request.request_id.empty()) {
+        Request with_id = request;
+        with_id.request_id = request_id;
+        options_.observer->on_complete(with_id, outcome, elapsed);
+      } else {
+        options_.observer->on_complete(request, outcome, elapsed);
+      }
     }
     return outcome;
   }
@@ -175,27 +253,44 @@ class CurlHttpClient final : public HttpClient {
     curl_easy_cleanup(handle);
   }
 
-  Result<Response> perform(const Request& request) {
+  Result<Response> perform(const Request& request, const std::string& request_id) {
     CURL* handle = acquire();
     if (handle == nullptr) return internal_error("curl_easy_init failed");
     // Reset clears per-request options but keeps live connections and caches.
     curl_easy_reset(handle);
 
     Response response;
-    response.request_id = request.request_id;
-    Exchange exchange{&response};
+    response.request_id = request_id;
+    Exchange exchange{handle, &response};
     std::array<char, CURL_ERROR_SIZE> error_buffer{};
 
+    // The serialised parts; POSTFIELDS points into it, so it outlives curl_easy_perform.
+    std::string multipart;
+    std::string_view body = request.body;
+    std::string line;
     curl_slist* headers = nullptr;
+    auto add_header = [&](std::string_view name, std::string_view value) {
+      line.assign(name);
+      line += ": ";
+      line += value;
+      headers = curl_slist_append(headers, line.c_str());
+    };
+    if (!request.parts.empty()) {
+      const std::string boundary = "------------------------" + new_request_id();
+      multipart = multipart_body(request.parts, boundary);
+      body = multipart;
+      add_header("Content-Type", "multipart/form-data; boundary=" + boundary);
+    }
     for (const auto& [name, value] : request.headers.entries()) {
       if (iequals(name, "x-request-id")) continue;
-      headers = curl_slist_append(headers, (name + ": " + value).c_str());
+      // Multipart requests carry our Content-Type: the boundary must match the body.
+      if (!request.parts.empty() && iequals(name, "content-type")) continue;
+      add_header(name, value);
     }
-    headers = curl_slist_append(headers, ("x-request-id: " + request.request_id).c_str());
+    add_header("x-request-id", request_id);
     // No "Expect: 100-continue" round trip for larger bodies.
     headers = curl_slist_append(headers, "Expect:");
 
-    curl_mime* mime = nullptr;
     OptionSetter opt(handle);
     opt.set(CURLOPT_URL, request.url.c_str());
     opt.set(CURLOPT_NOSIGNAL, 1L);
@@ -217,38 +312,19 @@ class CurlHttpClient final : public HttpClient {
     opt.set(CURLOPT_HEADERDATA, &exchange);
     if (share_.handle != nullptr) opt.set(CURLOPT_SHARE, share_.handle);
 
-    if (!request.parts.empty()) {
-      mime = curl_mime_init(handle);
-      for (const auto& part : request.parts) {
-        curl_mimepart* p = curl_mime_addpart(mime);
-        curl_mime_name(p, part.name.c_str());
-        curl_mime_data(p, part.data.data(), part.data.size());
-        if (!part.filename.empty()) curl_mime_filename(p, part.filename.c_str());
-        if (!part.content_type.empty()) curl_mime_type(p, part.content_type.c_str());
-      }
-      opt.set(CURLOPT_MIMEPOST, mime);
-      if (request.method != Method::kPost) {
-        opt.set(CURLOPT_CUSTOMREQUEST, std::string(method_name(request.method)).c_str());
-      }
+    if (request.method == Method::kGet && request.parts.empty()) {
+      opt.set(CURLOPT_HTTPGET, 1L);
     } else {
-      switch (request.method) {
-        case Method::kGet:
-          opt.set(CURLOPT_HTTPGET, 1L);
-          break;
-        case Method::kPost:
-        case Method::kPut:
-        case Method::kPatch:
-        case Method::kDelete:
-          if (request.method != Method::kPost) {
-            opt.set(CURLOPT_CUSTOMREQUEST, method_name(request.method).data());
-          }
-          if (!request.body.empty() || request.method != Method::kDelete) {
-            // POSTFIELDS points at our buffer, which outlives curl_easy_perform.
-            opt.set(CURLOPT_POST, 1L);
-            opt.set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-            opt.set(CURLOPT_POSTFIELDS, request.body.data());
-          }
-          break;
+      if (request.method != Method::kPost) {
+        // method_name() views string literals, so data() is NUL-terminated.
+        opt.set(CURLOPT_CUSTOMREQUEST, method_name(request.method).data());
+      }
+      if (!body.empty() || request.method != Method::kDelete) {
+        // POSTFIELDS points at our buffer, which outlives curl_easy_perform. Below 64 KiB
+        // libcurl sends it in the same write as the request headers.
+        opt.set(CURLOPT_POST, 1L);
+        opt.set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+        opt.set(CURLOPT_POSTFIELDS, body.data());
       }
     }
     opt.set(CURLOPT_HTTPHEADER, headers);
@@ -270,10 +346,9 @@ class CurlHttpClient final : public HttpClient {
     }
     // Detach per-request pointers before the handle goes back to the pool.
     curl_easy_setopt(handle, CURLOPT_HTTPHEADER, nullptr);
-    curl_easy_setopt(handle, CURLOPT_MIMEPOST, nullptr);
+    curl_easy_setopt(handle, CURLOPT_POSTFIELDS, nullptr);
     curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, nullptr);
     curl_slist_free_all(headers);
-    curl_mime_free(mime);
     release(handle);
     return outcome;
   }

@@ -40,6 +40,13 @@ std::string url_query(std::string_view url) {
 Result<Response> FakeHttpClient::send(const Request& request) {
   Request recorded = request;
   if (recorded.request_id.empty()) recorded.request_id = new_request_id();
+  // Borrowed part bytes are only valid during send(); the recording must outlive it.
+  for (auto& part : recorded.parts) {
+    if (part.borrowed) {
+      part.data = std::string(*part.borrowed);
+      part.borrowed.reset();
+    }
+  }
   Handler handler;
   {
     std::lock_guard<std::mutex> lock(mu_);

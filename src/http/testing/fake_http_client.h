@@ -2,6 +2,8 @@
 // FakeHttpClient: an in-memory HttpClient for tests. It records every request and answers from a
 // script: first from a FIFO of queued outcomes, then from a handler function. With neither it
 // answers kInternal("unscripted request ..."), so an unexpected call fails the test loudly.
+// Recorded requests (and the ones handlers see) own their multipart bytes: borrowed part bytes
+// are copied into MultipartPart::data.
 // Thread-safe (one mutex); handlers run outside the lock and may call the fake again.
 
 #include <deque>

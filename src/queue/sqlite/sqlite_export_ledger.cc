@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <mutex>
 
@@ -10,6 +11,8 @@ namespace dlexport::queue {
 namespace {
 
 constexpr int kBusyTimeoutMs = 10'000;
+// Ids per lookup_many query: far below SQLITE_MAX_VARIABLE_NUMBER (999 in old builds).
+constexpr std::size_t kMaxIdsPerQuery = 500;
 
 Status sqlite_error(sqlite3* db, std::string_view what) {
   return {StatusCode::kInternal, fmt::format("export ledger: {}: {}", what,
@@ -60,6 +63,32 @@ class SqliteExportLedger final : public ExportLedger {
     if (rc != SQLITE_ROW) return sqlite_error(db_, "lookup");
     return std::optional<LedgerEntry>(
         LedgerEntry{target, item_id, column_text(stmt.get(), 0), column_text(stmt.get(), 1)});
+  }
+
+  Result<std::unordered_map<std::string, LedgerEntry>> lookup_many(
+      const std::string& target, const std::vector<std::string>& item_ids) override {
+    std::unordered_map<std::string, LedgerEntry> found;
+    std::lock_guard<std::mutex> lock(mu_);
+    for (std::size_t start = 0; start < item_ids.size(); start += kMaxIdsPerQuery) {
+      const std::size_t count = std::min(kMaxIdsPerQuery, item_ids.size() - start);
+      std::string sql =
+          "SELECT item_id, path, sha256 FROM exported WHERE target = ?1 AND item_id IN (";
+      for (std::size_t i = 0; i < count; ++i) sql += i == 0 ? "?" : ",?";
+      sql += ")";
+      Statement stmt(db_, sql.c_str());
+      if (!stmt.ok()) return sqlite_error(db_, "prepare lookup");
+      stmt.bind(1, target);
+      for (std::size_t i = 0; i < count; ++i)
+        stmt.bind(static_cast<int>(i + 2), item_ids[start + i]);
+      int rc = SQLITE_ROW;
+      while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+        std::string id = column_text(stmt.get(), 0);
+        found.insert_or_assign(
+            id, LedgerEntry{target, id, column_text(stmt.get(), 1), column_text(stmt.get(), 2)});
+      }
+      if (rc != SQLITE_DONE) return sqlite_error(db_, "lookup");
+    }
+    return found;
   }
 
   Status record(const std::vector<LedgerEntry>& entries) override {
