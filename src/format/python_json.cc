@@ -37,9 +37,40 @@ const char* separator_buffer() {
 }
 
 // Python's repr() of a float at p (room for kMaxFloatChars); returns the end.
+// The fast path of write_python_float() for the values annotations are made of: coordinates with
+// at most four decimals, below 1e9 in magnitude. If k / 10^4 (k an integer) rounds to exactly
+// `value`, then the decimal k / 10^4 reads back as `value`, and since doubles below 1e9 are spaced
+// far closer than 10^-4, no other decimal with four or fewer decimals does: so its digits, trailing
+// zeros trimmed, are the shortest round-trip digits that repr() prints, in its fixed notation.
+// Returns nullptr when the value is not of that form (the general path then applies).
+char* write_short_decimal(char* p, double value) {
+  constexpr double kScale = 10000.0;
+  if (!(std::fabs(value) < 1e9) || value == 0.0) return nullptr;  // 0.0 and -0.0: general path
+  const double scaled = value * kScale;
+  const auto k = static_cast<std::int64_t>(std::llround(scaled));
+  if (static_cast<double>(k) / kScale != value) return nullptr;
+  std::uint64_t magnitude = k < 0 ? static_cast<std::uint64_t>(-k) : static_cast<std::uint64_t>(k);
+  if (k < 0) *p++ = '-';
+  const std::uint64_t whole = magnitude / 10000;
+  auto fraction = static_cast<unsigned>(magnitude % 10000);
+  p = std::to_chars(p, p + 20, whole).ptr;
+  *p++ = '.';
+  int digits = 4;
+  while (digits > 1 && fraction % 10 == 0) {
+    fraction /= 10;
+    --digits;
+  }
+  for (int i = digits - 1; i >= 0; --i) {
+    p[i] = static_cast<char>('0' + fraction % 10);
+    fraction /= 10;
+  }
+  return p + digits;
+}
+
 char* write_python_float(char* p, double value) {
   if (std::isnan(value)) return write_chars(p, "NaN");
   if (std::isinf(value)) return write_chars(p, value < 0 ? "-Infinity" : "Infinity");
+  if (char* end = write_short_decimal(p, value)) return end;
   // Shortest round-trip digits, as Python's repr; only the notation differs from to_chars.
   char buf[kMaxFloatChars];
   auto res = std::to_chars(buf, buf + sizeof(buf), value, std::chars_format::scientific);

@@ -3,8 +3,13 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
+#include <random>
+#include <string>
 
 #include "common/utf8.h"
 
@@ -46,6 +51,66 @@ TEST(PythonFloat, MatchesPythonRepr) {
   EXPECT_EQ(repr(std::numeric_limits<double>::infinity()), "Infinity");
   EXPECT_EQ(repr(-std::numeric_limits<double>::infinity()), "-Infinity");
   EXPECT_EQ(repr(std::nan("")), "NaN");
+}
+
+// repr() of a finite double in fixed notation is the shortest round-trip digits (std::to_chars)
+// placed around the decimal point. Checked digit for digit over the values the short-decimal fast
+// path takes (k / 10^p) and its edges, and over arbitrary doubles.
+void expect_repr_is_shortest(double d) {
+  const std::string text = repr(d);
+  ASSERT_EQ(std::strtod(text.c_str(), nullptr), d) << text;
+  char sci[64];
+  const auto res = std::to_chars(sci, sci + sizeof(sci), d, std::chars_format::scientific);
+  const std::string_view want(sci, static_cast<std::size_t>(res.ptr - sci));
+  const std::size_t e = want.find('e');
+  const int exponent = std::stoi(std::string(want.substr(e + 1)));
+  std::string want_digits;
+  for (const char c : want.substr(0, e)) {
+    if (c >= '0' && c <= '9') want_digits += c;
+  }
+  if (exponent < -4 || exponent >= 16) {
+    EXPECT_NE(text.find('e'), std::string::npos) << text;
+    return;
+  }
+  ASSERT_EQ(text.find('e'), std::string::npos) << text;
+  if (d == 0) return;  // no significant digits; "0.0" and "-0.0" are in MatchesPythonRepr
+  std::string got_digits;  // the significant digits: no sign, point or leading zeros
+  for (const char c : text) {
+    if (c >= '0' && c <= '9' && !(got_digits.empty() && c == '0')) got_digits += c;
+  }
+  // repr writes "110.0" for 1.1e2: zeros after the last significant digit are notation.
+  while (got_digits.size() > want_digits.size() && got_digits.back() == '0') got_digits.pop_back();
+  EXPECT_EQ(got_digits, want_digits) << text << " for " << want;
+  const std::size_t sign = text[0] == '-' ? 1 : 0;
+  const std::string whole = text.substr(sign, text.find('.') - sign);
+  if (exponent >= 0) {
+    EXPECT_EQ(whole.size(), static_cast<std::size_t>(exponent) + 1) << text;
+  } else {
+    EXPECT_EQ(whole, "0") << text;
+  }
+}
+
+TEST(PythonFloat, FixedNotationCarriesTheShortestRoundTripDigits) {
+  std::mt19937_64 rng(20261205);
+  static constexpr double kPowers[] = {1, 10, 100, 1000, 1e4, 1e5, 1e6, 1e7};
+  for (int i = 0; i < 200000; ++i) {
+    const auto k = static_cast<std::int64_t>(rng() % (1ULL << (rng() % 50 + 1)));
+    const double decimal = static_cast<double>(rng() % 2 == 0 ? k : -k) / kPowers[rng() % 8];
+    ASSERT_NO_FATAL_FAILURE(expect_repr_is_shortest(decimal));
+    const std::uint64_t bits = rng();
+    double any;
+    std::memcpy(&any, &bits, sizeof(any));
+    if (std::isfinite(any)) {
+      ASSERT_NO_FATAL_FAILURE(expect_repr_is_shortest(any));
+    }
+  }
+  for (const double d : {0.0001, 0.0005, 5e-5, 0.1, 0.3, -0.05, 110.0, 1691.15, 123456.789,
+                         999999999.9999, 1e9 - 0.0001, 1e9, 1e9 + 0.5}) {
+    expect_repr_is_shortest(d);
+  }
+  EXPECT_EQ(repr(1691.15), "1691.15");
+  EXPECT_EQ(repr(-0.0005), "-0.0005");
+  EXPECT_EQ(repr(999999999.9999), "999999999.9999");
 }
 
 TEST(PythonJson, EnsureAsciiEscapesLikePython) {
