@@ -73,7 +73,7 @@ void expect_repr_is_shortest(double d) {
     return;
   }
   ASSERT_EQ(text.find('e'), std::string::npos) << text;
-  if (d == 0) return;  // no significant digits; "0.0" and "-0.0" are in MatchesPythonRepr
+  if (d == 0) return;      // no significant digits; "0.0" and "-0.0" are in MatchesPythonRepr
   std::string got_digits;  // the significant digits: no sign, point or leading zeros
   for (const char c : text) {
     if (c >= '0' && c <= '9' && !(got_digits.empty() && c == '0')) got_digits += c;
