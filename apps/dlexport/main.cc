@@ -17,8 +17,9 @@ namespace {
 // threshold with it, so after the first listing pages and annotation answers (0.1-2 MB each) such
 // buffers come from the per-thread arenas, which then keep megabytes of freed memory each and
 // trim rarely: peak RSS is higher and creeps up through a long export. A fixed threshold turns
-// the adjustment off (bench/README.md, scenario (c): peak RSS -6.5 MiB at 10k items, CPU within
-// the noise). This call overrides GLIBC_TUNABLES and MALLOC_MMAP_THRESHOLD_.
+// the adjustment off (bench/README.md, scenario (c): peak RSS -6.5 MiB at 10k items, for about
+// 10 us per item more system time: large buffers are mapped and faulted in afresh). This call
+// overrides GLIBC_TUNABLES and MALLOC_MMAP_THRESHOLD_.
 constexpr int kMallocMmapThreshold = 1 << 20;
 
 void tune_malloc() {

@@ -1,5 +1,6 @@
 #include "format/python_json.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
