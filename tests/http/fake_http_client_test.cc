@@ -25,6 +25,32 @@ TEST(FakeHttpClientTest, QueueThenHandlerThenUnscripted) {
   EXPECT_EQ(empty.send(request).status().code(), StatusCode::kInternal);
 }
 
+TEST(FakeHttpClientTest, DefaultMultiplexerDeliversFromPoll) {
+  FakeHttpClient fake;
+  fake.set_handler([](const Request& r) -> Result<Response> {
+    // Borrowed bytes arrive copied into the recorded request.
+    return text_response(200, r.parts.empty() ? r.url : r.parts[0].data);
+  });
+  auto mux = fake.multiplexer();
+  std::vector<std::string> bodies;
+  const std::string file = "file bytes";
+  Request upload;
+  upload.url = "http://h/u";
+  upload.parts = {MultipartPart::borrowing("file", "f", "", file)};
+  mux->start(std::move(upload), [&](Result<Response> r) { bodies.push_back(r->body); });
+  Request get;
+  get.url = "http://h/g";
+  mux->start(std::move(get), [&](Result<Response> r) { bodies.push_back(r->body); });
+  EXPECT_TRUE(bodies.empty());  // never inside start()
+  EXPECT_EQ(mux->in_flight(), 2u);
+  EXPECT_EQ(mux->poll(std::chrono::milliseconds(0)), 0u);
+  EXPECT_EQ(bodies, (std::vector<std::string>{"file bytes", "http://h/g"}));
+  EXPECT_EQ(fake.requests().at(0).parts.at(0).data, "file bytes");
+  // Nothing in flight: poll() waits for wakeup() (pending here) instead of the whole timeout.
+  mux->wakeup();
+  EXPECT_EQ(mux->poll(std::chrono::minutes(10)), 0u);
+}
+
 TEST(FakeHttpClientTest, UrlHelpers) {
   EXPECT_EQ(url_path("http://h:1/api/v1/x?y=1"), "/api/v1/x");
   EXPECT_EQ(url_query("http://h:1/api/v1/x?y=1&z"), "y=1&z");
