@@ -32,7 +32,9 @@ namespace {
 constexpr int kMaxPreparers = 4;
 // Uploads in flight per upload engine thread (see ExportPipeline); more concurrency means more
 // engines, so one engine's completions (answer parsing, bookkeeping) cannot become the limit.
-constexpr int kUploadsPerEngine = 16;
+// At concurrency 32 one engine used less CPU per item than two (fewer, fuller waits) at the same
+// throughput, with and without 20 ms of latency.
+constexpr int kUploadsPerEngine = 32;
 // How long an idle engine waits before it looks at the queue again even without a wake-up.
 constexpr auto kEngineIdleWait = std::chrono::milliseconds(100);
 // Re-reading the driver after an upload failure happens at most this often; other failures in
