@@ -8,6 +8,7 @@
 #include "common/redact.h"
 #include "dataloop/errors.h"
 #include "dataloop/jwt.h"
+#include "dataloop/upload_answer.h"
 
 namespace dlexport::dataloop {
 
@@ -580,9 +581,19 @@ Result<Item> Client::upload(const std::string& dataset_id, const std::string& re
   return upload_result(call, http_->send(call.request));
 }
 
+Result<std::string> Client::upload_result_id(const UploadCall& call,
+                                             Result<http::Response> outcome) const {
+  if (outcome && is_success(outcome->status)) {
+    if (auto id = quick_upload_answer(outcome->body, call.size)) return std::string(*id);
+  }
+  // Anything but the plain answer: the full reading, with its checks and its words.
+  DLX_ASSIGN_OR_RETURN(Item item, upload_result(call, std::move(outcome)));
+  return std::move(item.id);
+}
+
 void Client::upload_async(http::HttpMultiplexer& mux, const std::string& dataset_id,
                           const std::string& remote_path, std::string_view bytes, UploadMode mode,
-                          std::function<void(Result<Item>)> done) const {
+                          std::function<void(Result<std::string>)> done) const {
   auto call = upload_call(dataset_id, remote_path, bytes, mode);
   if (!call) {
     done(call.error());
@@ -593,7 +604,7 @@ void Client::upload_async(http::HttpMultiplexer& mux, const std::string& dataset
   http::Request request = std::move(shared->request);
   mux.start(std::move(request),
             [this, shared, done = std::move(done)](Result<http::Response> outcome) {
-              done(upload_result(*shared, std::move(outcome)));
+              done(upload_result_id(*shared, std::move(outcome)));
             });
 }
 

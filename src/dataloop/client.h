@@ -180,12 +180,14 @@ class Client {
   // `bytes` is sent as it is (not copied) and must stay valid until upload() returns.
   Result<Item> upload(const std::string& dataset_id, const std::string& remote_path,
                       std::string_view bytes, UploadMode mode = UploadMode::kOverwrite) const;
-  // upload() on a multiplexer: `done` receives what upload() would have returned, from a later
-  // mux.poll() on the calling thread, or at once (inside this call) when the request cannot be
-  // built (a path without a file name, no token). `bytes` must stay valid until `done` has run.
+  // upload() on a multiplexer, for callers that need only the stored item's id: `done` receives
+  // that id or the error upload() would have returned (the answer is checked the same way), from
+  // a later mux.poll() on the calling thread, or at once (inside this call) when the request
+  // cannot be built (a path without a file name, no token). `bytes` must stay valid until `done`
+  // has run. A plain answer is read without building its JSON document (upload_answer.h).
   void upload_async(http::HttpMultiplexer& mux, const std::string& dataset_id,
                     const std::string& remote_path, std::string_view bytes, UploadMode mode,
-                    std::function<void(Result<Item>)> done) const;
+                    std::function<void(Result<std::string>)> done) const;
   // A multiplexer of this client's HttpClient, for upload_async().
   std::unique_ptr<http::HttpMultiplexer> multiplexer() const;
 
@@ -213,6 +215,8 @@ class Client {
   Result<UploadCall> upload_call(const std::string& dataset_id, const std::string& remote_path,
                                  std::string_view bytes, UploadMode mode) const;
   Result<Item> upload_result(const UploadCall& call, Result<http::Response> outcome) const;
+  Result<std::string> upload_result_id(const UploadCall& call,
+                                       Result<http::Response> outcome) const;
   Result<std::string> bearer() const;
   Status renew_locked() const;
   Status adopt_token_locked(std::string token, std::string source) const;

@@ -244,21 +244,21 @@ TEST_F(ClientTest, UploadAsyncSendsTheSameRequestAndVerifiesTheSize) {
   answer["metadata"]["system"]["size"] = 3;
   fake_->enqueue(json_response(200, answer));
   auto mux = client().multiplexer();
-  std::vector<Result<Item>> outcomes;
+  std::vector<Result<std::string>> outcomes;
   client().upload_async(*mux, "ds1", "/dir with space/sub/image 001.json", bytes,
                         UploadMode::kOverwrite,
-                        [&](Result<Item> item) { outcomes.push_back(std::move(item)); });
+                        [&](Result<std::string> id) { outcomes.push_back(std::move(id)); });
   client().upload_async(*mux, "ds1", "/b.json", bytes, UploadMode::kOverwrite,
-                        [&](Result<Item> item) { outcomes.push_back(std::move(item)); });
+                        [&](Result<std::string> id) { outcomes.push_back(std::move(id)); });
   // A path without a file name fails at once, before any request.
   client().upload_async(*mux, "ds1", "/dir/", bytes, UploadMode::kOverwrite,
-                        [&](Result<Item> item) { outcomes.push_back(std::move(item)); });
+                        [&](Result<std::string> id) { outcomes.push_back(std::move(id)); });
   ASSERT_EQ(outcomes.size(), 1u);
   EXPECT_EQ(outcomes[0].status().code(), StatusCode::kInvalidArgument);
   while (mux->in_flight() > 0) mux->poll(std::chrono::milliseconds(0));
   ASSERT_EQ(outcomes.size(), 3u);
   ASSERT_TRUE(outcomes[1].has_value()) << outcomes[1].status().to_string();
-  EXPECT_EQ(outcomes[1]->id, "up1");
+  EXPECT_EQ(*outcomes[1], "up1");
   EXPECT_EQ(outcomes[2].status().code(), StatusCode::kDataLoss);
   const auto requests = fake_->requests();
   ASSERT_EQ(requests.size(), 2u);

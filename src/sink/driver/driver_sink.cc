@@ -28,6 +28,11 @@ class DriverSink final : public Sink {
     if (!item) return item.error().annotate(fmt::format("item {}", request.item_id));
     return PutReceipt{request.path, item->id};
   }
+  static Result<PutReceipt> receipt(const std::string& path, const std::string& item_id,
+                                    Result<std::string> staged_id) {
+    if (!staged_id) return staged_id.error().annotate(fmt::format("item {}", item_id));
+    return PutReceipt{path, std::move(*staged_id)};
+  }
 
   const dataloop::Client& client() const { return client_; }
   const DriverSinkOptions& options() const { return options_; }
@@ -44,13 +49,12 @@ class DriverPutStream final : public PutStream {
       : sink_(sink), mux_(sink.client().multiplexer()) {}
 
   void start(const PutRequest& request, Done done) override {
-    sink_.client().upload_async(
-        *mux_, sink_.options().staging_dataset_id, request.path, request.bytes,
-        dataloop::UploadMode::kOverwrite,
-        [path = request.path, item_id = request.item_id,
-         done = std::move(done)](Result<dataloop::Item> item) {
-          done(DriverSink::receipt(PutRequest{path, {}, {}, item_id}, std::move(item)));
-        });
+    sink_.client().upload_async(*mux_, sink_.options().staging_dataset_id, request.path,
+                                request.bytes, dataloop::UploadMode::kOverwrite,
+                                [path = request.path, item_id = request.item_id,
+                                 done = std::move(done)](Result<std::string> staged_id) {
+                                  done(DriverSink::receipt(path, item_id, std::move(staged_id)));
+                                });
   }
 
   std::size_t poll(std::chrono::milliseconds timeout) override { return mux_->poll(timeout); }
