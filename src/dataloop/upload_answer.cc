@@ -36,8 +36,36 @@ class Scanner {
     while (p_ != end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
   }
 
-  // A string at '"'. `text` is the raw content (escapes left as they are). Non-ASCII bytes and
-  // \u escapes are left to the full parser (it checks UTF-8 and surrogate pairs).
+  // One UTF-8 sequence at p_ (its first byte >= 0x80), well-formed per RFC 3629 (no overlong
+  // forms, no surrogates, nothing above U+10FFFF), the same table the full parser applies.
+  bool utf8() {
+    const auto lead = static_cast<unsigned char>(*p_);
+    int continuation = 0;
+    unsigned char low = 0x80, high = 0xBF;  // range of the second byte
+    if (lead >= 0xC2 && lead <= 0xDF) {
+      continuation = 1;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      continuation = 2;
+      if (lead == 0xE0) low = 0xA0;
+      if (lead == 0xED) high = 0x9F;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      continuation = 3;
+      if (lead == 0xF0) low = 0x90;
+      if (lead == 0xF4) high = 0x8F;
+    } else {
+      return false;
+    }
+    if (end_ - p_ <= continuation) return false;
+    for (int i = 1; i <= continuation; ++i) {
+      const auto c = static_cast<unsigned char>(p_[i]);
+      if (c < (i == 1 ? low : 0x80) || c > (i == 1 ? high : 0xBF)) return false;
+    }
+    p_ += continuation + 1;
+    return true;
+  }
+
+  // A string at '"'. `text` is the raw content (escapes left as they are). \u escapes are left
+  // to the full parser (it pairs surrogates).
   bool string(std::string_view& text, bool& escaped) {
     ++p_;  // '"'
     const char* start = p_;
@@ -49,7 +77,11 @@ class Scanner {
         ++p_;
         return true;
       }
-      if (c < 0x20 || c >= 0x80) return false;
+      if (c < 0x20) return false;
+      if (c >= 0x80) {
+        if (!utf8()) return false;
+        continue;
+      }
       if (c == '\\') {
         escaped = true;
         ++p_;

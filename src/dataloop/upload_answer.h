@@ -4,11 +4,12 @@
 // document. An export uploads one file per item, and building (then freeing) the ~1 KB item it
 // gets back cost as much as a tenth of the item's whole upload.
 //
-// It answers only for the plain case: a syntactically valid JSON object in ASCII whose keys have
-// no escapes, with exactly one top-level "id" string (non-empty, no escapes) and exactly one
-// metadata.system.size that is an integer equal to `expected_size`. Anything else (an error, a
-// size mismatch, non-ASCII text, duplicate keys, deep nesting) gives nullopt, and the caller
-// parses the answer fully, which judges it and words the error exactly as before.
+// It answers only for the plain case: a valid JSON object (UTF-8 checked) whose keys have no
+// escapes and whose strings have no \u escapes, with exactly one top-level "id" string
+// (non-empty, no escapes) and exactly one metadata.system.size that is an integer equal to
+// `expected_size`. Anything else (an error, a size mismatch, duplicate keys, exponents, deep
+// nesting) gives nullopt, and the caller parses the answer fully, which judges it and words the
+// error exactly as before.
 
 #include <cstdint>
 #include <optional>
