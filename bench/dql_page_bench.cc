@@ -14,12 +14,9 @@
 
 #include <benchmark/benchmark.h>
 
-#include <cstdlib>
-#include <fstream>
-#include <iostream>
 #include <memory>
-#include <sstream>
 
+#include "bench/support/golden_input.h"
 #include "dataloop/client.h"
 #include "format/python_json.h"
 #include "http/http_client.h"
@@ -32,18 +29,6 @@ namespace http = dlexport::http;
 
 constexpr int kPageSize = 1000;
 constexpr const char* kDatasetId = "640ba53a3c35648c15edc213";
-
-Json load(const std::string& name) {
-  std::ifstream in(std::string(DLX_GOLDEN_DIR) + "/013-image/" + name, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto parsed = dlexport::format::parse_json(text.str(), name);
-  if (!parsed) {
-    std::cerr << parsed.error().message() << "\n";
-    std::exit(1);
-  }
-  return std::move(*parsed);
-}
 
 // A 24-hex id, unique per (prefix, n).
 std::string object_id(unsigned prefix, unsigned n) {
@@ -61,7 +46,7 @@ struct Pages {
 const Pages& pages() {
   static const Pages kPages = [] {
     Pages p;
-    const Json sample = load("annotations.json");
+    const Json sample = dlexport::bench::load_golden("annotations.json");
     Json annotations = Json::array();
     for (unsigned i = 0; i < kPageSize; ++i) {
       Json a = sample[i % sample.size()];
@@ -78,7 +63,7 @@ const Pages& pages() {
         {"hasNextPage",
          false}}.dump();
 
-    const Json item = load("item.json");
+    const Json item = dlexport::bench::load_golden("item.json");
     Json items = Json::array();
     for (unsigned i = 0; i < kPageSize; ++i) {
       Json copy = item;

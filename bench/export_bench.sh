@@ -6,7 +6,7 @@
 #
 #   bench/export_bench.sh --items N --annotations K --latency-ms L --concurrency C
 #                         [--mode export|serve] [--cleanup immediate|none] [--seed S]
-#                         [--build-dir DIR] [--keep] [--callgrind OUT] [--perf OUT]
+#                         [--build-dir DIR] [--keep] [--callgrind OUT] [--perf OUT] [--storage DIR]
 #
 # - Builds the Release binaries in build-release/ (configured once; ninja rebuilds only what is
 #   stale).
@@ -23,6 +23,8 @@
 # - --callgrind OUT runs dlexport under valgrind's callgrind (OUT: the profile) and adds
 #   "instructions_per_item" (Ir / N, stable under load); the timings are then meaningless.
 #   --perf OUT records a `perf record -g` profile of dlexport into OUT (perf report -i OUT).
+# - --storage DIR: where the emulator keeps the bucket's files (default: /dev/shm when it has
+#   4 GiB free, else the run's temp folder); "bucket_fs" names the filesystem used.
 # - Checks that N files landed in the bucket and that dlexport exited 0; fails otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +50,7 @@ while [ $# -gt 0 ]; do
     --keep) KEEP=1; shift ;;
     --callgrind) CALLGRIND=$2; shift 2 ;;
     --perf) PERF=$2; shift 2 ;;
+    --storage) STORAGE_PARENT=$2; shift 2 ;;
     -h | --help) usage ;;
     *) echo "export_bench: unknown argument $1" >&2; usage ;;
   esac
@@ -79,14 +82,26 @@ DATASET=6600000000000000000000e5
 BUCKET=bench-bucket
 
 WORK=$(mktemp -d -t dlexport-bench.XXXXXX)
-STORAGE=$WORK/storage
-mkdir -p "$STORAGE" "$WORK/state"
+# The emulator writes the bucket's files (create, write, rename per upload). On a disk filesystem
+# that is kernel work (ext4 inode allocation showed as most of the emulator's CPU after a few runs)
+# on the same two cores, and a real bucket is not a local disk: so by default the bucket lives in
+# tmpfs when /dev/shm has room (4 GiB), else beside the rest of the run.
+if [ -z "${STORAGE_PARENT:-}" ]; then
+  STORAGE_PARENT=$WORK
+  if [ -d /dev/shm ] && [ -w /dev/shm ] &&
+    [ "$(df -Pk /dev/shm | awk 'NR == 2 {print $4}')" -gt $((4 * 1024 * 1024)) ]; then
+    STORAGE_PARENT=/dev/shm
+  fi
+fi
+STORAGE=$(mktemp -d "$STORAGE_PARENT/dlexport-bench-storage.XXXXXX")
+STORAGE_FS=$(df -PT "$STORAGE" | awk 'NR == 2 {print $2}')
+mkdir -p "$WORK/state"
 EMU_PID="" SERVE_PID=""
 finish() {
   [ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null || true
   [ -n "$EMU_PID" ] && kill "$EMU_PID" 2>/dev/null || true
   wait 2>/dev/null || true
-  if [ "$KEEP" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+  if [ "$KEEP" = 1 ]; then log "kept $WORK and $STORAGE"; else rm -rf "$WORK" "$STORAGE"; fi
 }
 trap finish EXIT
 
@@ -214,10 +229,10 @@ if [ -n "$CALLGRIND" ]; then
 fi
 
 python3 - "$ITEMS" "$ANNOTATIONS" "$LATENCY" "$CONCURRENCY" "$MODE" "$CLEANUP" "$START" "$END" \
-  "$(tail -n 1 "$WORK/time")" "$WORK/stats.json" "$LOAD_BEFORE" "$LOAD_AFTER" "$(nproc)" "$INSTRUCTIONS" "$EMU_CPU_BEFORE" "$EMU_CPU_AFTER" <<'PY'
+  "$(tail -n 1 "$WORK/time")" "$WORK/stats.json" "$LOAD_BEFORE" "$LOAD_AFTER" "$(nproc)" "$INSTRUCTIONS" "$EMU_CPU_BEFORE" "$EMU_CPU_AFTER" "$STORAGE_FS" <<'PY'
 import json, sys
 (items, annotations, latency, concurrency, mode, cleanup, start, end, timing, stats_path,
- load_before, load_after, nproc, instructions, emu_before, emu_after) = sys.argv[1:]
+ load_before, load_after, nproc, instructions, emu_before, emu_after, storage_fs) = sys.argv[1:]
 items, latency, concurrency = int(items), int(latency), int(concurrency)
 seconds = (int(end) - int(start)) / 1e9
 user, system, max_rss_kib = timing.split()
@@ -246,6 +261,7 @@ out = {
     "cpu_sys_s": float(system),
     "emulator_cpu_s": round(float(emu_after) - float(emu_before), 2),
     "nproc": int(nproc),
+    "bucket_fs": storage_fs,
     "loadavg_before": [float(x) for x in load_before.split()],
     "loadavg_after": [float(x) for x in load_after.split()],
 }

@@ -5,9 +5,9 @@
 namespace dlexport::emulator::internal {
 namespace {
 
-void reply_page(httplib::Response& res, const Result<QueryPage>& page) {
+void reply_page(httplib::Response& res, Result<QueryPage> page) {
   if (page.has_value()) {
-    reply_json(res, 200, page->to_json());
+    reply_json(res, 200, std::move(*page).to_json());
   } else {
     reply_status(res, page.error());
   }

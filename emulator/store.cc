@@ -15,10 +15,10 @@
 
 namespace dlexport::emulator {
 
-Json QueryPage::to_json() const {
+Json QueryPage::to_json() && {
   Json out = Json::object();
   out["totalItemsCount"] = total_items;
-  out["items"] = items;
+  out["items"] = Json(std::move(items));
   out["totalPagesCount"] = total_pages;
   out["hasNextPage"] = has_next_page;
   return out;

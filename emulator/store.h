@@ -56,8 +56,9 @@ struct QueryPage {
   bool has_next_page = false;
   std::vector<Json> items;
 
-  // {"totalItemsCount", "items", "totalPagesCount", "hasNextPage"}
-  Json to_json() const;
+  // {"totalItemsCount", "items", "totalPagesCount", "hasNextPage"}; moves the items out (a page
+  // of annotations is megabytes, and copying it was an eighth of the emulator's CPU).
+  Json to_json() &&;
 };
 
 enum class UploadMode { kSkip, kOverwrite };

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <iostream>
 
@@ -126,15 +127,15 @@ class ExportCommand final : public Command {
       return kExitRefused;
     }
     const auto& c = report.counts;
-    std::size_t shown = 0;
+    std::int64_t shown = 0;
     for (const auto& failure : report.failures) {
-      if (shown++ == kMaxFailuresPrinted) {
-        std::cout << fmt::format("... and {} more failed items\n",
-                                 report.failures.size() - kMaxFailuresPrinted);
-        break;
-      }
+      if (shown == static_cast<std::int64_t>(kMaxFailuresPrinted)) break;
+      ++shown;
       std::cout << fmt::format("failed {}: {}\n", failure.item_id, failure.reason);
     }
+    // The report keeps the first app::kMaxReportedFailures; the count has them all.
+    if (c.failed > shown)
+      std::cout << fmt::format("... and {} more failed items\n", c.failed - shown);
     if (!report.fatal.is_ok()) {
       std::cerr << "dlexport export: " << report.fatal.to_string() << "\n";
     }

@@ -4,13 +4,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <array>
 #include <chrono>
-#include <cstring>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -20,6 +17,7 @@
 #include "cleanup/safety.h"
 #include "cleanup/scheduler.h"
 #include "controller/staging_datasets.h"
+#include "queue/sqlite/sqlite_path_claims.h"
 #include "sink/driver/driver_sink.h"
 #include "worker/bounded_queue.h"
 #include "worker/retrying.h"
@@ -53,19 +51,11 @@ struct BatchState {
   std::vector<queue::LedgerEntry> entries;  // guarded by mu
 };
 
-// An item id in 24 bytes, NUL-padded, no allocation (platform ids are 24 hex digits). A longer
-// id is stored empty and never matches is(): a re-claim by the same item would be reported, a
-// collision never hidden.
-struct ClaimedBy {
-  std::array<char, 24> id{};
-  static ClaimedBy of(std::string_view item_id) {
-    ClaimedBy c;
-    if (item_id.size() <= c.id.size()) std::copy(item_id.begin(), item_id.end(), c.id.begin());
-    return c;
-  }
-  std::string_view view() const { return {id.data(), strnlen(id.data(), id.size())}; }
-  bool is(std::string_view item_id) const { return !item_id.empty() && view() == item_id; }
-  std::string str() const { return std::string(view()); }
+// An item of a batch with its rendered object path, before the collision check.
+struct Placed {
+  const dataloop::Item* item = nullptr;
+  std::string path;
+  bool refused = false;  // failed by the collision check
 };
 
 struct UploadTask {
@@ -89,13 +79,15 @@ struct HelperJob {
 class ExportPipeline {
  public:
   ExportPipeline(const ExportDeps& deps, const ExportRequest& request, std::string driver_id,
-                 sink::Sink& sink, cleanup::CleanupHandler& cleanup, ExportReport& report)
+                 sink::Sink& sink, cleanup::CleanupHandler& cleanup, queue::PathClaims& path_claims,
+                 ExportReport& report)
       : deps_(deps),
         request_(request),
         driver_id_(std::move(driver_id)),
         target_key_(driver_target_key(driver_id_)),
         sink_(sink),
         cleanup_(cleanup),
+        path_claims_(path_claims),
         report_(report),
         preparers_(std::clamp(deps.export_options.concurrency / 8, 1, kMaxPreparers)),
         uploaders_(std::max(1, deps.export_options.concurrency)),
@@ -276,16 +268,10 @@ class ExportPipeline {
 
     const auto exported = ledger_entries(batch.items);
 
-    auto state = std::make_shared<BatchState>();
-    std::vector<UploadTask> tasks;
-    tasks.reserve(batch.items.size());
+    // Every path of the batch first, so the batch claims them in one call.
+    std::vector<Placed> placed;
+    placed.reserve(batch.items.size());
     for (const auto& item : batch.items) {
-      // Taken out of the map so the item's annotation DOM is freed as soon as it is encoded:
-      // the next item's allocations then reuse memory that is still in cache.
-      std::vector<Json> list;
-      if (auto it = annotations.find(item.id); it != annotations.end()) {
-        list = std::move(it->second);
-      }
       if (auto err = annotation_errors.find(item.dataset_id); err != annotation_errors.end()) {
         fail(item.id, err->second);
         continue;
@@ -295,9 +281,21 @@ class ExportPipeline {
         fail(item.id, "no valid object path: " + path.error().message());
         continue;
       }
-      if (auto collision = claim_path(item, *path)) {
-        fail(item.id, *collision);
-        continue;
+      placed.push_back(Placed{&item, std::move(*path)});
+    }
+    claim_paths(placed);
+
+    auto state = std::make_shared<BatchState>();
+    std::vector<UploadTask> tasks;
+    tasks.reserve(placed.size());
+    for (auto& p : placed) {
+      if (p.refused) continue;
+      const dataloop::Item& item = *p.item;
+      // Taken out of the map so the item's annotation DOM is freed as soon as it is encoded:
+      // the next item's allocations then reuse memory that is still in cache.
+      std::vector<Json> list;
+      if (auto it = annotations.find(item.id); it != annotations.end()) {
+        list = std::move(it->second);
       }
       auto encoded = deps_.format.encode(item.raw, std::span<const Json>(list.data(), list.size()));
       if (!encoded) {
@@ -309,11 +307,11 @@ class ExportPipeline {
       }
       std::string digest = queue::sha256_hex(encoded->bytes);
       if (auto entry = exported.find(item.id);
-          entry != exported.end() && queue::ledger_unchanged(entry->second, *path, digest)) {
+          entry != exported.end() && queue::ledger_unchanged(entry->second, p.path, digest)) {
         succeed(true);
         continue;
       }
-      tasks.push_back(UploadTask{state, item.id, std::move(*path), std::move(encoded->bytes),
+      tasks.push_back(UploadTask{state, item.id, std::move(p.path), std::move(encoded->bytes),
                                  std::move(digest)});
     }
     if (tasks.empty()) return;
@@ -327,20 +325,42 @@ class ExportPipeline {
     }
   }
 
-  // The collision message when another item of this run already maps to `path`.
-  std::optional<std::string> claim_path(const dataloop::Item& item, const std::string& path) {
-    const std::uint64_t key = std::hash<std::string_view>{}(path);
-    ClaimedBy first;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      auto [it, fresh] = claimed_paths_.try_emplace(key, ClaimedBy::of(item.id));
-      if (fresh || it->second.is(item.id)) return std::nullopt;
-      first = it->second;
+  // Claims the batch's paths in one call and fails (marks `refused`) every item whose path
+  // another item of this run already holds. When the claims cannot be checked the whole batch
+  // fails: failing an item is safe, overwriting one is not.
+  void claim_paths(std::vector<Placed>& placed) {
+    if (placed.empty()) return;
+    std::vector<queue::PathClaim> claims;
+    claims.reserve(placed.size());
+    for (const auto& p : placed) claims.push_back({queue::path_hash(p.path), p.item->id});
+    auto conflicts = path_claims_.claim(claims);
+    if (!conflicts) {
+      spdlog::error("path collision check failed for a batch of {} items: {}", placed.size(),
+                    conflicts.error().to_string());
+      for (auto& p : placed) {
+        p.refused = true;
+        fail(p.item->id,
+             "cannot check for path collisions (the item is not exported so that no other item's "
+             "file is overwritten): " +
+                 conflicts.error().to_string());
+      }
+      return;
     }
-    // Same path hash: almost surely the same path. Re-read the first item (outside the lock) to
-    // name its file and to be exact: a different path is a hash clash, not a collision. When it
-    // cannot be read, report the collision: failing an item is safe, overwriting one is not.
-    const std::string first_id = first.str();
+    for (const auto& conflict : *conflicts) {
+      Placed& p = placed[conflict.index];
+      if (auto collision = collision_message(*p.item, p.path, conflict.first_item_id)) {
+        p.refused = true;
+        fail(p.item->id, *collision);
+      }
+    }
+  }
+
+  // The collision message when `first_id`, which claimed the same path hash earlier, really maps
+  // to `path`. Re-reads the first item (the index keeps only hashes and ids) to name its file and
+  // to be exact: a different path is a hash clash, not a collision. When it cannot be read, the
+  // collision is reported: failing an item is safe, overwriting one is not.
+  std::optional<std::string> collision_message(const dataloop::Item& item, const std::string& path,
+                                               const std::string& first_id) {
     std::string first_filename = "?";
     auto other = worker::retrying(deps_.retry, "GET /items/" + first_id,
                                   [&] { return deps_.client.get_item(first_id); });
@@ -543,7 +563,9 @@ class ExportPipeline {
     {
       std::lock_guard<std::mutex> lock(mu_);
       ++counts_.failed;
-      report_.failures.push_back(ItemFailure{item_id, std::move(reason)});
+      if (report_.failures.size() < kMaxReportedFailures) {
+        report_.failures.push_back(ItemFailure{item_id, std::move(reason)});
+      }
       snapshot = counts_locked();
     }
     if (deps_.progress != nullptr) deps_.progress->on_progress(snapshot);
@@ -565,6 +587,8 @@ class ExportPipeline {
   const std::string target_key_;
   sink::Sink& sink_;
   cleanup::CleanupHandler& cleanup_;
+  // path hash -> the first item that claimed it, on disk: the index grows with the run.
+  queue::PathClaims& path_claims_;
   ExportReport& report_;
   const int preparers_;
   const int uploaders_;
@@ -580,10 +604,6 @@ class ExportPipeline {
 
   std::mutex mu_;
   ProgressCounts counts_;  // guarded by mu_
-  // hash of a path -> the first item that claimed it; guarded by mu_. Not the paths and file
-  // names themselves: ~50 bytes per item instead of ~250 keeps memory flat enough for runs of
-  // millions of items (claim_path confirms a match by re-reading the first item).
-  std::unordered_map<std::uint64_t, ClaimedBy> claimed_paths_;
 
   std::mutex driver_mu_;
   std::optional<std::string> driver_gone_;                                  // guarded by driver_mu_
@@ -603,6 +623,19 @@ ExportReport run_export(const ExportDeps& deps, const ExportRequest& request) {
     if (deps.progress != nullptr) deps.progress->on_finish(report.counts);
     return report;
   };
+
+  // Before anything touches the platform: a run that cannot check collisions does not start.
+  queue::PathClaimsPtr own_claims;
+  queue::PathClaims* path_claims = deps.path_claims;
+  if (path_claims == nullptr) {
+    auto opened = queue::open_sqlite_path_claims();
+    if (!opened) {
+      report.fatal = opened.error();
+      return finish();
+    }
+    own_claims = std::move(*opened);
+    path_claims = own_claims.get();
+  }
 
   auto driver = controller::validate_driver(deps.client, deps.retry, request.driver_id);
   if (!driver) {
@@ -643,7 +676,7 @@ ExportReport run_export(const ExportDeps& deps, const ExportRequest& request) {
 
   spdlog::info("exporting to {} ({} format, path template '{}')", sink->describe(),
                deps.format.name(), deps.path_template.text());
-  ExportPipeline pipeline(deps, request, driver->id, *sink, cleanup, report);
+  ExportPipeline pipeline(deps, request, driver->id, *sink, cleanup, *path_claims, report);
   pipeline.run();
 
   if (scheduler) scheduler->stop();

@@ -8,21 +8,24 @@
 //   lister (1 thread: the dataset query pager, one page of <= 1000 items at a time, or the ids)
 //     -> batches of export.batch_size items  [bounded queue]
 //   preparers (a few threads: GET /items/{id} for --item ids, ONE batched `itemId $in`
-//     annotation query per batch, encode, path + collision check, ledger check)
+//     annotation query per batch, paths + ONE collision check per batch, encode, ledger check)
 //     -> upload tasks  [bounded queue]
 //   uploaders (export.concurrency threads: Sink::put, mode=overwrite)
 //     -> when a batch's last upload finishes: ledger record + cleanup (one bulk delete)
 //
 // so memory stays flat for any number of items and about export.concurrency requests are in
-// flight. Every platform call runs under the RetryPolicy. Per-item failures (annotation query
-// failed, encode failed, collision, upload failed after retries, driver gone) are collected with
-// their reason; they never abort the run. A failed annotation query fails its items: they are
-// never exported with "annotations": [].
+// flight. The collision index (every path claimed so far) lives in a temporary SQLite file with a
+// fixed page cache (queue::PathClaims), not in the heap. Every platform call runs under the
+// RetryPolicy. Per-item failures (annotation query failed, encode failed, collision, upload failed
+// after retries, driver gone) are counted and the first kMaxReportedFailures kept with their
+// reason; they never abort the run. A failed
+// annotation query fails its items: they are never exported with "annotations": [].
 //
 // `stop` (set from a signal handler) stops the lister; queued work drains, then on_shutdown
 // cleanup runs. Thread-compatible: one run per call; everything in ExportDeps must outlive it.
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -35,6 +38,7 @@
 #include "format/format.h"
 #include "format/path_template.h"
 #include "queue/export_ledger.h"
+#include "queue/path_claims.h"
 #include "worker/retry_policy.h"
 
 namespace dlexport::app {
@@ -46,6 +50,10 @@ struct ExportRequest {
   Json query;          // extra DQL conditions (object or array) for the dataset; null: none
   bool force = false;  // upload even when the ledger says the bytes are unchanged
 };
+
+// ExportReport::failures keeps this many (the first ones): a run whose every item fails (its
+// driver was deleted) would otherwise hold a reason per item, ~300 bytes each.
+inline constexpr std::size_t kMaxReportedFailures = 1000;
 
 struct ItemFailure {
   std::string item_id;
@@ -68,7 +76,8 @@ class ProgressListener {
 
 struct ExportReport {
   ProgressCounts counts;
-  std::vector<ItemFailure> failures;  // one per failed item, in completion order
+  // The first kMaxReportedFailures failed items, in completion order; counts.failed has them all.
+  std::vector<ItemFailure> failures;
   // A run-level failure: the target was refused, the listing failed, ... (ok when none).
   Status fatal;
   bool refused = false;  // fatal is a refusal of the target (unsafe or missing driver)
@@ -91,6 +100,9 @@ struct ExportDeps {
   ProgressListener* progress = nullptr;     // optional
   const std::atomic<bool>* stop = nullptr;  // optional
   Clock* clock = nullptr;                   // the scheduler's clock; system clock when null
+  // The run's path-collision index; when null the run opens its own private temporary one
+  // (queue/sqlite/sqlite_path_claims.h). Must be empty at the start of the run.
+  queue::PathClaims* path_claims = nullptr;
 };
 
 ExportReport run_export(const ExportDeps& deps, const ExportRequest& request);

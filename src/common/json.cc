@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "common/json_scan.h"
+#include "common/utf8.h"
+
 namespace dlexport {
 namespace {
 
@@ -42,47 +45,6 @@ class BigIntPreservingSax {
  private:
   nlohmann::detail::json_sax_dom_parser<Json> dom_;
 };
-
-// Decodes one UTF-8 sequence at s[i]; returns its length, or 0 when the bytes are not valid UTF-8.
-std::size_t decode_utf8(std::string_view s, std::size_t i, unsigned* cp) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  std::size_t len;
-  unsigned value;
-  if (b0 < 0x80) {
-    *cp = b0;
-    return 1;
-  } else if ((b0 & 0xE0) == 0xC0) {
-    len = 2;
-    value = b0 & 0x1Fu;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3;
-    value = b0 & 0x0Fu;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4;
-    value = b0 & 0x07u;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  for (std::size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return 0;
-    value = (value << 6) | (b & 0x3Fu);
-  }
-  static constexpr unsigned kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (value < kMin[len] || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) return 0;
-  *cp = value;
-  return len;
-}
-
-// Bytes that can be copied as they are inside a JSON string: printable ASCII except '"' and '\\'.
-struct PlainTable {
-  bool plain[256] = {};
-  constexpr PlainTable() {
-    for (int c = 0x20; c < 0x80; ++c) plain[c] = c != '"' && c != '\\';
-  }
-};
-constexpr PlainTable kPlain{};
 
 // The fast path of parse_json(): a strict recursive-descent parser for well-formed JSON that builds
 // the ordered DOM directly. nlohmann's DOM builder inserts every key through ordered_map (a linear
@@ -277,7 +239,8 @@ class FastParser {
     ++p_;
     const char* run = p_;
     for (;;) {
-      while (p_ != end_ && kPlain.plain[static_cast<unsigned char>(*p_)]) ++p_;
+      p_ += find_json_special(std::string_view(p_, static_cast<std::size_t>(end_ - p_)), 0,
+                              /*escape_del=*/false);
       if (p_ == end_) return false;
       const auto c = static_cast<unsigned char>(*p_);
       if (c == '"') {

@@ -13,9 +13,10 @@
 // Pure functions and a single-threaded writer; no I/O.
 
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "common/json.h"
 #include "common/result.h"
@@ -40,17 +41,46 @@ struct WriterStyle {
   bool tight = false;
 };
 
-// Streams JSON into a string. Callers pair begin/end calls and call key() before every object
-// member; the writer places separators, newlines and indentation.
+// An object key for JsonWriter::key(). A string literal is checked while compiling (printable
+// ASCII without '"' or '\\', so it never needs escaping) and then written without a scan, which
+// matters for formats made of thousands of short fixed keys; any other text is escaped as usual.
+class JsonKey {
+ public:
+  template <std::size_t N>
+  consteval JsonKey(const char (&literal)[N])  // NOLINT: implicit by design
+      : text_(literal, N - 1), verbatim_(true) {
+    for (const char c : text_) {
+      if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') {
+        throw "JsonKey: a literal key must be printable ASCII without quotes or backslashes";
+      }
+    }
+  }
+  JsonKey(std::string_view text) : text_(text) {}    // NOLINT: implicit by design
+  JsonKey(const std::string& text) : text_(text) {}  // NOLINT: implicit by design
+
+  std::string_view text() const { return text_; }
+  bool verbatim() const { return verbatim_; }
+
+ private:
+  std::string_view text_;
+  bool verbatim_ = false;
+};
+
+// Streams JSON text into a buffer it owns; take() hands the text over. Callers pair begin/end
+// calls and call key() before every object member; the writer places separators, newlines and
+// indentation. The buffer is written through a cursor with one capacity check per token (an
+// export file is thousands of small tokens, where std::string::append's per-call overhead was
+// most of the cost).
 class JsonWriter {
  public:
-  JsonWriter(std::string& out, WriterStyle style) : out_(out), style_(style) {}
+  // size_hint: the expected output size; the buffer grows past it when needed.
+  explicit JsonWriter(WriterStyle style, std::size_t size_hint = 1024);
 
   void begin_object() { open('{'); }
   void end_object() { close('}'); }
   void begin_array() { open('['); }
   void end_array() { close(']'); }
-  void key(std::string_view name);
+  void key(JsonKey name);
   void value(const Json& v);  // any value, recursively
   void null_value();
   void bool_value(bool b);
@@ -58,20 +88,58 @@ class JsonWriter {
   void float_value(double d);
   void string_value(std::string_view s);
 
+  // The text written so far; the writer starts over empty.
+  std::string take();
+
  private:
-  struct Level {
-    bool first = true;
-  };
   void open(char bracket);
   void close(char bracket);
   void before_value();
-  void newline_indent(std::size_t depth);
-  void write_string(std::string_view s, std::string_view closing = "\"");
+  void write_string(std::string_view s, std::string_view closing);
+  void write_escaped(std::string_view s, std::size_t from);
 
-  std::string& out_;
+  // At least n writable bytes at the cursor; returns the cursor. Advance with commit().
+  char* room(std::size_t n) {
+    if (capacity_ - len_ < n) grow(n);
+    return buf_.get() + len_;
+  }
+  void commit(const char* end) { len_ = static_cast<std::size_t>(end - buf_.get()); }
+  void put(std::string_view s) { commit(copy_bytes(room(s.size()), s)); }
+  void put(char c) {
+    *room(1) = c;
+    ++len_;
+  }
+  void grow(std::size_t n);
+
+  // memcpy for the short runs JSON is made of (keys, numbers, separators): inline, without a
+  // library call for anything up to 16 bytes. Returns the end of the copy.
+  static char* copy_bytes(char* dst, std::string_view s) {
+    const char* src = s.data();
+    const std::size_t n = s.size();
+    if (n >= 8 && n <= 16) {  // two overlapping words
+      std::uint64_t head;
+      std::uint64_t tail;
+      std::memcpy(&head, src, 8);
+      std::memcpy(&tail, src + n - 8, 8);
+      std::memcpy(dst, &head, 8);
+      std::memcpy(dst + n - 8, &tail, 8);
+    } else if (n < 8) {
+      for (std::size_t i = 0; i < n; ++i) dst[i] = src[i];
+    } else {
+      std::memcpy(dst, src, n);
+    }
+    return dst + n;
+  }
+
   WriterStyle style_;
-  std::vector<Level> levels_;
-  bool after_key_ = false;
+  // Not a std::string: growing one zero-fills the new capacity, which cost as much as the copy
+  // take() makes. The text is buf_[0, len_).
+  std::unique_ptr<char[]> buf_;
+  std::size_t capacity_;
+  std::size_t len_ = 0;
+  std::size_t depth_ = 0;   // open objects and arrays
+  bool first_ = true;       // no value yet in the innermost open container
+  bool after_key_ = false;  // a key was written; its value follows without a separator
 };
 
 // Convenience: the whole value as Python would dump it.

@@ -9,6 +9,7 @@
 
 #include "controller/staging_datasets.h"
 #include "queue/sqlite/sqlite_export_ledger.h"
+#include "queue/sqlite/sqlite_path_claims.h"
 #include "tests/fakes/fake_platform.h"
 
 namespace dlexport::app {
@@ -57,6 +58,7 @@ class ExportRunTest : public ::testing::Test {
     if (request.item_ids.empty() && request.dataset_id.empty()) request.dataset_id = source_;
     ExportDeps deps{*client_,      retry_.policy(), *format_,        *tmpl_,
                     ledger_.get(), export_options_, cleanup_options_};
+    deps.path_claims = claims_;
     return run_export(deps, request);
   }
 
@@ -85,6 +87,31 @@ class ExportRunTest : public ::testing::Test {
   queue::ExportLedgerPtr ledger_;
   config::ExportOptions export_options_;
   config::CleanupOptions cleanup_options_;
+  queue::PathClaims* claims_ = nullptr;  // null: the run's own index
+};
+
+// The real index, but every path gets the same hash: each claim after the first is a candidate
+// conflict that only re-reading the first item can settle.
+class OneHashClaims final : public queue::PathClaims {
+ public:
+  Result<std::vector<queue::ClaimConflict>> claim(
+      std::span<const queue::PathClaim> claims) override {
+    std::vector<queue::PathClaim> same(claims.begin(), claims.end());
+    for (auto& c : same) c.path_hash = 7;
+    return inner_->claim(same);
+  }
+
+ private:
+  queue::PathClaimsPtr inner_ = std::move(queue::open_sqlite_path_claims()).value();
+};
+
+class FailingClaims final : public queue::PathClaims {
+ public:
+  Result<std::vector<queue::ClaimConflict>> claim(std::span<const queue::PathClaim>) override {
+    ++calls;
+    return internal_error("path claims: claim: database or disk is full");
+  }
+  std::atomic<int> calls{0};
 };
 
 TEST_F(ExportRunTest, ExportsEveryItemWithTheFormatsBytesAndCleansUp) {
@@ -151,6 +178,70 @@ TEST_F(ExportRunTest, CollisionFailsTheSecondItemNamingBoth) {
   ASSERT_EQ(bucket.size(), 1u);
   EXPECT_EQ(bucket.begin()->second, expected_bytes(report.failures[0].item_id == png ? jpg : png));
   EXPECT_EQ(uploads(), 1);
+}
+
+TEST_F(ExportRunTest, CollisionAcrossBatchesFailsTheSecondItem) {
+  const std::string jpg = platform_.add_item(source_, "/a/cat.jpg")["id"];
+  add_items(15);
+  const std::string png = platform_.add_item(source_, "/a/cat.png")["id"];
+  const ExportReport report = run();  // batches of 10: the two land in different batches
+  EXPECT_EQ(report.counts.exported, 16);
+  EXPECT_EQ(report.counts.failed, 1);
+  ASSERT_EQ(report.failures.size(), 1u);
+  const auto& reason = report.failures[0].reason;
+  EXPECT_NE(reason.find("path collision: item"), std::string::npos) << reason;
+  EXPECT_NE(reason.find(jpg), std::string::npos) << reason;
+  EXPECT_NE(reason.find(png), std::string::npos) << reason;
+  EXPECT_NE(reason.find("cat.jpg"), std::string::npos) << "names the first item's file";
+  EXPECT_EQ(platform_.bucket().at({kDriver, "/a/cat.json"}),
+            expected_bytes(report.failures[0].item_id == png ? jpg : png));
+  EXPECT_EQ(uploads(), 16);
+}
+
+TEST_F(ExportRunTest, AHashClashBetweenDifferentPathsIsNotACollision) {
+  OneHashClaims claims;
+  claims_ = &claims;
+  const std::string cat = platform_.add_item(source_, "/a/cat.jpg")["id"];
+  const std::string dog = platform_.add_item(source_, "/a/dog.jpg")["id"];
+  const ExportReport report = run();
+  EXPECT_TRUE(report.ok()) << (report.failures.empty() ? "" : report.failures[0].reason);
+  EXPECT_EQ(report.counts.exported, 2);
+  EXPECT_EQ(platform_.bucket().at({kDriver, "/a/cat.json"}), expected_bytes(cat));
+  EXPECT_EQ(platform_.bucket().at({kDriver, "/a/dog.json"}), expected_bytes(dog));
+  EXPECT_EQ(platform_.count("GET /items/{id}"), 1) << "the first item re-read once to compare";
+}
+
+TEST_F(ExportRunTest, CollisionCheckFailureFailsTheItemsWithoutUploading) {
+  FailingClaims claims;
+  claims_ = &claims;
+  add_items(12);
+  const ExportReport report = run();
+  ASSERT_TRUE(report.fatal.is_ok()) << report.fatal.to_string();
+  EXPECT_FALSE(report.ok());
+  EXPECT_EQ(report.counts.failed, 12);
+  EXPECT_EQ(report.counts.exported, 0);
+  EXPECT_EQ(claims.calls.load(), 2) << "one claim per batch of 10";
+  ASSERT_EQ(report.failures.size(), 12u);
+  for (const auto& f : report.failures) {
+    EXPECT_NE(f.reason.find("cannot check for path collisions"), std::string::npos) << f.reason;
+    EXPECT_NE(f.reason.find("disk is full"), std::string::npos) << f.reason;
+  }
+  EXPECT_EQ(uploads(), 0);
+  EXPECT_TRUE(platform_.bucket().empty());
+}
+
+TEST_F(ExportRunTest, TheReportKeepsTheFirstFailuresAndCountsThemAll) {
+  FailingClaims claims;
+  claims_ = &claims;
+  export_options_.batch_size = 100;
+  const auto n = static_cast<std::int64_t>(kMaxReportedFailures) + 50;
+  add_items(static_cast<int>(n), 0);
+  const ExportReport report = run();
+  EXPECT_EQ(report.counts.failed, n);
+  EXPECT_EQ(report.failures.size(), kMaxReportedFailures);
+  std::set<std::string> distinct;
+  for (const auto& f : report.failures) distinct.insert(f.item_id);
+  EXPECT_EQ(distinct.size(), kMaxReportedFailures);
 }
 
 TEST_F(ExportRunTest, RerunUploadsOnlyWhatChanged) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 
 #include "format/python_json.h"
@@ -55,10 +56,15 @@ constexpr std::string_view kListedTypes[] = {
     "point",     "segment", "polyline",        "pose",        "binary",     "subtitle",
     "text_mark", "gis",     "ref_semantic_3d", "polyline_3d", "text",       "ref_image"};
 
+// dict lookup on an ordered object: a linear scan, which for platform objects (a few dozen short
+// keys) beats hashing. Sizes and first bytes settle almost every comparison before memcmp.
 const Json* member(const Json* obj, std::string_view key) {
   if (obj == nullptr || !obj->is_object()) return nullptr;
-  for (const auto& kv : obj->get_ref<const Json::object_t&>()) {
-    if (kv.first == key) return &kv.second;
+  for (const auto& [name, value] : obj->get_ref<const Json::object_t&>()) {
+    if (name.size() == key.size() && (key.empty() || name[0] == key[0]) &&
+        std::memcmp(name.data(), key.data(), key.size()) == 0) {
+      return &value;
+    }
   }
   return nullptr;
 }
@@ -965,7 +971,7 @@ void emit_annotation(JsonWriter& w, const Plan& p) {
   write_or_null(w, def.label);
   w.key("dataset");
   write_or_null(w, p.dataset_url);
-  for (auto key : {"createdAt", "updatedBy", "updatedAt"}) {
+  for (std::string_view key : {"createdAt", "updatedBy", "updatedAt"}) {
     w.key(key);
     w.value(*member(&a, key));
   }
@@ -1051,8 +1057,7 @@ class DataloopFormat final : public Format {
   Result<EncodeResult> encode(const Json& item, std::span<const Json> annotations) const override {
     if (!item.is_object()) return invalid_argument("item is not a JSON object");
     EncodeResult result;
-    result.bytes.reserve(4096 + annotations.size() * 2048);
-    JsonWriter w(result.bytes, WriterStyle{});
+    JsonWriter w(WriterStyle{}, 4096 + annotations.size() * 2048);
     const ItemContext ctx = item_context(item);
 
     // Item.to_json(): fixed key order, nulls for missing keys, optional keys only when not null.
@@ -1122,7 +1127,7 @@ class DataloopFormat final : public Format {
     }
     w.end_array();
     for (auto key : {"annotationsCount", "dataset", "createdAt", "datasetId"}) plain(key);
-    for (auto key : {"spec", "creator", "description", "srcItem"}) {
+    for (std::string_view key : {"spec", "creator", "description", "srcItem"}) {
       if (const Json* v = get_not_none(&item, key)) {
         w.key(key);
         w.value(*v);
@@ -1131,6 +1136,7 @@ class DataloopFormat final : public Format {
     plain("updatedAt");
     plain("updatedBy");
     w.end_object();
+    result.bytes = w.take();
     return result;
   }
 };

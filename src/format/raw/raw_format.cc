@@ -16,7 +16,7 @@ class RawFormat final : public Format {
   Result<EncodeResult> encode(const Json& item, std::span<const Json> annotations) const override {
     if (!item.is_object()) return invalid_argument("item is not a JSON object");
     EncodeResult result;
-    JsonWriter w(result.bytes, style_);
+    JsonWriter w(style_, 4096 + annotations.size() * 2048);
     bool wrote_annotations = false;
     w.begin_object();
     for (const auto& [key, value] : item.get_ref<const Json::object_t&>()) {
@@ -33,6 +33,7 @@ class RawFormat final : public Format {
       write_annotations(w, annotations);
     }
     w.end_object();
+    result.bytes = w.take();
     return result;
   }
 

@@ -203,7 +203,7 @@ TEST(StorePaging, EmptyDatasetHasZeroPages) {
   EXPECT_EQ(page->total_items, 0);
   EXPECT_EQ(page->total_pages, 0);
   EXPECT_FALSE(page->has_next_page);
-  Json envelope = page->to_json();
+  Json envelope = std::move(*page).to_json();
   EXPECT_EQ(envelope.dump(),
             R"({"totalItemsCount":0,"items":[],"totalPagesCount":0,"hasNextPage":false})");
 }
