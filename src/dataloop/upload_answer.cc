@@ -2,6 +2,9 @@
 
 #include <charconv>
 
+#include "common/json_scan.h"
+#include "common/utf8.h"
+
 namespace dlexport::dataloop {
 namespace {
 
@@ -36,57 +39,26 @@ class Scanner {
     while (p_ != end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
   }
 
-  // One UTF-8 sequence at p_ (its first byte >= 0x80), well-formed per RFC 3629 (no overlong
-  // forms, no surrogates, nothing above U+10FFFF), the same table the full parser applies.
-  bool utf8() {
-    const auto lead = static_cast<unsigned char>(*p_);
-    int continuation = 0;
-    unsigned char low = 0x80, high = 0xBF;  // range of the second byte
-    if (lead >= 0xC2 && lead <= 0xDF) {
-      continuation = 1;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-      continuation = 2;
-      if (lead == 0xE0) low = 0xA0;
-      if (lead == 0xED) high = 0x9F;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-      continuation = 3;
-      if (lead == 0xF0) low = 0x90;
-      if (lead == 0xF4) high = 0x8F;
-    } else {
-      return false;
-    }
-    if (end_ - p_ <= continuation) return false;
-    for (int i = 1; i <= continuation; ++i) {
-      const auto c = static_cast<unsigned char>(p_[i]);
-      if (c < (i == 1 ? low : 0x80) || c > (i == 1 ? high : 0xBF)) return false;
-    }
-    p_ += continuation + 1;
-    return true;
-  }
-
-  // A string at '"'. `text` is the raw content (escapes left as they are). \u escapes are left
-  // to the full parser (it pairs surrogates).
+  // A string at '"'. `text` is the raw content (escapes left as they are). UTF-8 is checked as
+  // the full parser checks it; \u escapes are left to the full parser (it pairs surrogates).
   bool string(std::string_view& text, bool& escaped) {
     ++p_;  // '"'
-    const char* start = p_;
+    const std::string_view rest(p_, static_cast<std::size_t>(end_ - p_));
     escaped = false;
-    while (p_ != end_) {
-      const auto c = static_cast<unsigned char>(*p_);
+    for (std::size_t i = 0;;) {
+      i = find_json_special(rest, i, /*escape_del=*/false);
+      if (i == rest.size()) return false;
+      const auto c = static_cast<unsigned char>(rest[i]);
       if (c == '"') {
-        text = std::string_view(start, static_cast<std::size_t>(p_ - start));
-        ++p_;
+        text = rest.substr(0, i);
+        p_ += i + 1;
         return true;
       }
       if (c < 0x20) return false;
-      if (c >= 0x80) {
-        if (!utf8()) return false;
-        continue;
-      }
       if (c == '\\') {
         escaped = true;
-        ++p_;
-        if (p_ == end_) return false;
-        switch (*p_) {
+        if (i + 1 == rest.size()) return false;
+        switch (rest[i + 1]) {
           case '"':
           case '\\':
           case '/':
@@ -95,14 +67,17 @@ class Scanner {
           case 'n':
           case 'r':
           case 't':
-            break;
+            i += 2;
+            continue;
           default:
             return false;
         }
       }
-      ++p_;
+      unsigned code_point = 0;
+      const std::size_t length = decode_utf8(rest, i, &code_point);
+      if (length == 0) return false;
+      i += length;
     }
-    return false;
   }
 
   // A number per the JSON grammar; `integer` when it has no fraction and no exponent.
