@@ -282,7 +282,10 @@ Result<Json> Client::call(http::Method method, const std::string& path_and_query
   const std::string context = std::string(http::method_name(method)) + " " + path_and_query;
   DLX_ASSIGN_OR_RETURN(http::Response response, send_authorized(std::move(request), endpoint));
   if (!is_success(response.status)) return error_from(response, context);
-  return parse_json_body(response, context);
+  auto json = parse_json_body(response, context);
+  // Query pages are megabytes; the next one received on this thread reuses this buffer.
+  http::recycle_body(std::move(response.body));
+  return json;
 }
 
 // --- paging -----------------------------------------------------------------------------------

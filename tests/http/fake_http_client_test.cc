@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 namespace dlexport::http::testing {
 namespace {
 
@@ -49,6 +51,23 @@ TEST(FakeHttpClientTest, DefaultMultiplexerDeliversFromPoll) {
   // Nothing in flight: poll() waits for wakeup() (pending here) instead of the whole timeout.
   mux->wakeup();
   EXPECT_EQ(mux->poll(std::chrono::minutes(10)), 0u);
+}
+
+TEST(BodyBufferTest, LargeBodiesAreReusedOnTheirThread) {
+  std::string page(2 << 20, 'x');
+  const char* memory = page.data();
+  recycle_body(std::move(page));
+  std::string reused = body_buffer(1 << 20);
+  EXPECT_TRUE(reused.empty());
+  EXPECT_EQ(reused.data(), memory);                // the same allocation, no fresh pages
+  EXPECT_NE(body_buffer(1 << 20).data(), memory);  // taken: not handed out twice
+  // Small bodies are not kept, and another thread has its own (empty) spare.
+  recycle_body(std::string(1000, 'y'));
+  EXPECT_LT(body_buffer(300 << 10).capacity(), std::size_t{1} << 20);
+  recycle_body(std::move(reused));
+  std::thread other([memory] { EXPECT_NE(body_buffer(1 << 20).data(), memory); });
+  other.join();
+  EXPECT_EQ(body_buffer(1 << 20).data(), memory);
 }
 
 TEST(FakeHttpClientTest, UrlHelpers) {

@@ -121,7 +121,7 @@ std::size_t write_body(char* data, std::size_t size, std::size_t count, void* us
     if (curl_easy_getinfo(exchange->handle, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) ==
             CURLE_OK &&
         length > 0 && length <= kMaxBodyReserve) {
-      body.reserve(static_cast<std::size_t>(length));
+      body = body_buffer(static_cast<std::size_t>(length));
     }
   }
   body.append(data, size * count);
