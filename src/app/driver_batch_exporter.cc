@@ -84,6 +84,15 @@ class DriverBatchExporterImpl final : public DriverBatchExporter {
     }
 
     const std::string target_key = target.key();
+    // What the ledger knows about the batch, in one query (a lookup failure uploads everything).
+    std::unordered_map<std::string, queue::LedgerEntry> exported;
+    if (deps_.ledger != nullptr) {
+      std::vector<std::string> ids;
+      for (const auto& item : items) {
+        if (item) ids.push_back(item->id);
+      }
+      if (auto known = deps_.ledger->lookup_many(target_key, ids)) exported = std::move(*known);
+    }
     std::vector<Upload> uploads;
     std::unordered_map<std::string, std::string> path_owner;  // path -> item id, this batch
     for (std::size_t i = 0; i < jobs.size(); ++i) {
@@ -114,9 +123,9 @@ class DriverBatchExporterImpl final : public DriverBatchExporter {
       }
       for (const auto& warning : encoded->warnings) spdlog::warn("item {}: {}", item.id, warning);
       std::string digest = queue::sha256_hex(encoded->bytes);
-      if (deps_.ledger != nullptr) {
-        auto entry = deps_.ledger->lookup(target_key, item.id);
-        if (entry && queue::ledger_unchanged(*entry, *path, digest)) continue;  // ok, 0 bytes
+      if (auto entry = exported.find(item.id);
+          entry != exported.end() && queue::ledger_unchanged(entry->second, *path, digest)) {
+        continue;  // ok, 0 bytes
       }
       uploads.push_back(Upload{i, *path, std::move(encoded->bytes), std::move(digest), {}});
     }

@@ -10,8 +10,11 @@
 //   preparers (a few threads: GET /items/{id} for --item ids, ONE batched `itemId $in`
 //     annotation query per batch, paths + ONE collision check per batch, encode, ledger check)
 //     -> upload tasks  [bounded queue]
-//   uploaders (export.concurrency threads: Sink::put, mode=overwrite)
-//     -> when a batch's last upload finishes: ledger record + cleanup (one bulk delete)
+//   upload engines (one thread per 32 uploads in flight: a sink::PutStream keeps up to
+//     export.concurrency uploads, mode=overwrite, in flight without a thread blocked per upload)
+//   helpers (export.concurrency threads: retry an upload whose first attempt failed, under the
+//     RetryPolicy, counted against the concurrency; when a batch's last upload finishes: ledger
+//     record + cleanup (one bulk delete))
 //
 // so memory stays flat for any number of items and about export.concurrency requests are in
 // flight. The collision index (every path claimed so far) lives in a temporary SQLite file with a

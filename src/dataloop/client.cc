@@ -8,6 +8,7 @@
 #include "common/redact.h"
 #include "dataloop/errors.h"
 #include "dataloop/jwt.h"
+#include "dataloop/upload_answer.h"
 
 namespace dlexport::dataloop {
 
@@ -244,18 +245,25 @@ Result<User> Client::connect() {
 
 // --- transport --------------------------------------------------------------------------------
 
-Result<http::Response> Client::send_authorized(http::Request request,
-                                               const std::string& endpoint) const {
+Status Client::authorize(http::Request& request, const std::string& endpoint) const {
   DLX_ASSIGN_OR_RETURN(std::string token, bearer());
   request.headers.set("authorization", "Bearer " + token);
   request.endpoint = endpoint;
+  return Status::ok();
+}
+
+Status Client::transport_error(http::Method method, const std::string& endpoint,
+                               const Status& error) const {
+  return Status(error.code(), redact(std::string(http::method_name(method)) + " " + endpoint +
+                                         ": " + error.message(),
+                                     secrets()));
+}
+
+Result<http::Response> Client::send_authorized(http::Request request,
+                                               const std::string& endpoint) const {
+  DLX_RETURN_IF_ERROR(authorize(request, endpoint));
   auto response = http_->send(request);
-  if (!response) {
-    const Status& error = response.error();
-    return Status(error.code(), redact(std::string(http::method_name(request.method)) + " " +
-                                           endpoint + ": " + error.message(),
-                                       secrets()));
-  }
+  if (!response) return transport_error(request.method, endpoint, response.error());
   return response;
 }
 
@@ -274,7 +282,10 @@ Result<Json> Client::call(http::Method method, const std::string& path_and_query
   const std::string context = std::string(http::method_name(method)) + " " + path_and_query;
   DLX_ASSIGN_OR_RETURN(http::Response response, send_authorized(std::move(request), endpoint));
   if (!is_success(response.status)) return error_from(response, context);
-  return parse_json_body(response, context);
+  auto json = parse_json_body(response, context);
+  // Query pages are megabytes; the next one received on this thread reuses this buffer.
+  http::recycle_body(std::move(response.body));
+  return json;
 }
 
 // --- paging -----------------------------------------------------------------------------------
@@ -499,8 +510,22 @@ Result<std::unordered_map<std::string, std::vector<Json>>> Client::list_annotati
 
 // --- upload -----------------------------------------------------------------------------------
 
-Result<Item> Client::upload(const std::string& dataset_id, const std::string& remote_path,
-                            std::string_view bytes, UploadMode mode) const {
+namespace {
+
+constexpr const char* kUploadEndpoint = "POST /datasets/{id}/items";
+
+}  // namespace
+
+// What an upload sends, and what it needs to judge the answer.
+struct Client::UploadCall {
+  http::Request request;  // moved to the multiplexer by upload_async()
+  std::string context;    // "POST /datasets/{id}/items?mode=... (/path)" for messages
+  std::size_t size = 0;
+};
+
+Result<Client::UploadCall> Client::upload_call(const std::string& dataset_id,
+                                               const std::string& remote_path,
+                                               std::string_view bytes, UploadMode mode) const {
   std::string path = remote_path;
   if (path.empty() || path.front() != '/') path.insert(path.begin(), '/');
   const std::string basename = path.substr(path.rfind('/') + 1);
@@ -510,7 +535,10 @@ Result<Item> Client::upload(const std::string& dataset_id, const std::string& re
   const char* mode_name = mode == UploadMode::kOverwrite ? "overwrite" : "skip";
   const std::string path_and_query = "/datasets/" + dataset_id + "/items?mode=" + mode_name;
 
-  http::Request request;
+  UploadCall call;
+  call.size = bytes.size();
+  call.context = "POST " + path_and_query + " (" + path + ")";
+  http::Request& request = call.request;
   request.method = http::Method::kPost;
   request.url = options_.api_base_url + path_and_query;
   request.connect_timeout = options_.connect_timeout;
@@ -519,32 +547,71 @@ Result<Item> Client::upload(const std::string& dataset_id, const std::string& re
   // Field order matters: the gate requires the file part last.
   request.parts.reserve(3);
   request.parts.emplace_back("type", "", "text/plain; charset=utf-8", "file");
-  request.parts.emplace_back("path", "", "text/plain; charset=utf-8", path);
+  request.parts.emplace_back("path", "", "text/plain; charset=utf-8", std::move(path));
   // Percent-encoded like the SDK's client does; the server takes the real path from `path`.
   // The file is borrowed, not copied: `bytes` outlives the exchange.
   request.parts.push_back(http::MultipartPart::borrowing("file", http::url_encode(basename),
                                                          "application/json", bytes));
+  DLX_RETURN_IF_ERROR(authorize(request, kUploadEndpoint));
+  return call;
+}
 
-  const std::string context = "POST " + path_and_query + " (" + path + ")";
-  DLX_ASSIGN_OR_RETURN(http::Response response,
-                       send_authorized(std::move(request), "POST /datasets/{id}/items"));
-  if (!is_success(response.status)) return error_from(response, context);
-  DLX_ASSIGN_OR_RETURN(Json json, parse_json_body(response, context));
+Result<Item> Client::upload_result(const UploadCall& call, Result<http::Response> outcome) const {
+  if (!outcome) return transport_error(http::Method::kPost, kUploadEndpoint, outcome.error());
+  const http::Response& response = *outcome;
+  if (!is_success(response.status)) return error_from(response, call.context);
+  DLX_ASSIGN_OR_RETURN(Json json, parse_json_body(response, call.context));
   // Moved, not copied: the item keeps the answer as its raw JSON.
   DLX_ASSIGN_OR_RETURN(Item item, parse_item(std::move(json)));
   const Json* size = member_path(item.raw, "metadata.system.size");
   if (size == nullptr || !size->is_number()) {
-    return Status(StatusCode::kDataLoss, context + ": answer for item " + item.id +
+    return Status(StatusCode::kDataLoss, call.context + ": answer for item " + item.id +
                                              " has no metadata.system.size; sent " +
-                                             std::to_string(bytes.size()) + " bytes");
+                                             std::to_string(call.size) + " bytes");
   }
   if (!size->is_number_integer() || size->get<std::int64_t>() < 0 ||
-      static_cast<std::uint64_t>(size->get<std::int64_t>()) != bytes.size()) {
-    return Status(StatusCode::kDataLoss, context + ": item " + item.id + " stored " + size->dump() +
-                                             " bytes, sent " + std::to_string(bytes.size()));
+      static_cast<std::uint64_t>(size->get<std::int64_t>()) != call.size) {
+    return Status(StatusCode::kDataLoss, call.context + ": item " + item.id + " stored " +
+                                             size->dump() + " bytes, sent " +
+                                             std::to_string(call.size));
   }
   return item;
 }
+
+Result<Item> Client::upload(const std::string& dataset_id, const std::string& remote_path,
+                            std::string_view bytes, UploadMode mode) const {
+  DLX_ASSIGN_OR_RETURN(UploadCall call, upload_call(dataset_id, remote_path, bytes, mode));
+  return upload_result(call, http_->send(call.request));
+}
+
+Result<std::string> Client::upload_result_id(const UploadCall& call,
+                                             Result<http::Response> outcome) const {
+  if (outcome && is_success(outcome->status)) {
+    if (auto id = quick_upload_answer(outcome->body, call.size)) return std::string(*id);
+  }
+  // Anything but the plain answer: the full reading, with its checks and its words.
+  DLX_ASSIGN_OR_RETURN(Item item, upload_result(call, std::move(outcome)));
+  return std::move(item.id);
+}
+
+void Client::upload_async(http::HttpMultiplexer& mux, const std::string& dataset_id,
+                          const std::string& remote_path, std::string_view bytes, UploadMode mode,
+                          std::function<void(Result<std::string>)> done) const {
+  auto call = upload_call(dataset_id, remote_path, bytes, mode);
+  if (!call) {
+    done(call.error());
+    return;
+  }
+  // The multiplexer owns the request while it runs; the context and size come along.
+  auto shared = std::make_shared<UploadCall>(std::move(*call));
+  http::Request request = std::move(shared->request);
+  mux.start(std::move(request),
+            [this, shared, done = std::move(done)](Result<http::Response> outcome) {
+              done(upload_result_id(*shared, std::move(outcome)));
+            });
+}
+
+std::unique_ptr<http::HttpMultiplexer> Client::multiplexer() const { return http_->multiplexer(); }
 
 // --- events and commands ----------------------------------------------------------------------
 

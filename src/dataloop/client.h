@@ -23,6 +23,7 @@
 // server cannot make it loop forever.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -179,6 +180,16 @@ class Client {
   // `bytes` is sent as it is (not copied) and must stay valid until upload() returns.
   Result<Item> upload(const std::string& dataset_id, const std::string& remote_path,
                       std::string_view bytes, UploadMode mode = UploadMode::kOverwrite) const;
+  // upload() on a multiplexer, for callers that need only the stored item's id: `done` receives
+  // that id or the error upload() would have returned (the answer is checked the same way), from
+  // a later mux.poll() on the calling thread, or at once (inside this call) when the request
+  // cannot be built (a path without a file name, no token). `bytes` must stay valid until `done`
+  // has run. A plain answer is read without building its JSON document (upload_answer.h).
+  void upload_async(http::HttpMultiplexer& mux, const std::string& dataset_id,
+                    const std::string& remote_path, std::string_view bytes, UploadMode mode,
+                    std::function<void(Result<std::string>)> done) const;
+  // A multiplexer of this client's HttpClient, for upload_async().
+  std::unique_ptr<http::HttpMultiplexer> multiplexer() const;
 
   // Events (§8) and commands (§7.3).
   Result<Json> create_webhook(const WebhookSpec& spec) const;
@@ -195,6 +206,17 @@ class Client {
   Result<Json> call(http::Method method, const std::string& path_and_query, const Json* body,
                     const std::string& endpoint) const;
   Result<http::Response> send_authorized(http::Request request, const std::string& endpoint) const;
+  // Adds the bearer token (renewing it if needed) and the metrics label.
+  Status authorize(http::Request& request, const std::string& endpoint) const;
+  // A transport failure of `endpoint`, named and with secrets redacted.
+  Status transport_error(http::Method method, const std::string& endpoint,
+                         const Status& error) const;
+  struct UploadCall;
+  Result<UploadCall> upload_call(const std::string& dataset_id, const std::string& remote_path,
+                                 std::string_view bytes, UploadMode mode) const;
+  Result<Item> upload_result(const UploadCall& call, Result<http::Response> outcome) const;
+  Result<std::string> upload_result_id(const UploadCall& call,
+                                       Result<http::Response> outcome) const;
   Result<std::string> bearer() const;
   Status renew_locked() const;
   Status adopt_token_locked(std::string token, std::string source) const;

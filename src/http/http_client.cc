@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <random>
 
 namespace dlexport::http {
@@ -47,6 +50,85 @@ std::optional<std::string> Headers::get(std::string_view name) const {
     if (iequals(key, name)) return value;
   }
   return std::nullopt;
+}
+
+namespace {
+
+// The default multiplexer: start() sends at once (blocking), poll() delivers the outcomes.
+class SendingMultiplexer final : public HttpMultiplexer {
+ public:
+  explicit SendingMultiplexer(HttpClient& client) : client_(client) {}
+
+  void start(Request request, Done done) override {
+    ready_.emplace_back(std::move(done), client_.send(request));
+  }
+
+  std::size_t poll(std::chrono::milliseconds timeout) override {
+    if (ready_.empty()) {
+      std::unique_lock<std::mutex> lock(mu_);
+      woken_.wait_for(lock, timeout, [this] { return wakeups_ > 0; });
+      wakeups_ = 0;
+    }
+    // Completions may start more exchanges; those are delivered by the next poll().
+    std::deque<std::pair<Done, Result<Response>>> ready;
+    ready.swap(ready_);
+    for (auto& [done, outcome] : ready) done(std::move(outcome));
+    return ready_.size();
+  }
+
+  std::size_t in_flight() const override { return ready_.size(); }
+
+  void wakeup() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++wakeups_;
+    }
+    woken_.notify_one();
+  }
+
+ private:
+  HttpClient& client_;
+  std::deque<std::pair<Done, Result<Response>>> ready_;  // owner thread only
+  std::mutex mu_;
+  std::condition_variable woken_;
+  int wakeups_ = 0;  // guarded by mu_
+};
+
+}  // namespace
+
+std::unique_ptr<HttpMultiplexer> HttpClient::multiplexer() {
+  return std::make_unique<SendingMultiplexer>(*this);
+}
+
+namespace {
+
+// Bodies below this are ordinary allocations; recycling them would only pin memory.
+constexpr std::size_t kRecycledBodyMin = 256 << 10;
+// Nor is a buffer kept beyond this: one odd huge answer must not stay resident for the run.
+constexpr std::size_t kRecycledBodyMax = 32 << 20;
+
+std::string& spare_body() {
+  thread_local std::string spare;
+  return spare;
+}
+
+}  // namespace
+
+void recycle_body(std::string body) {
+  std::string& spare = spare_body();
+  if (body.capacity() < kRecycledBodyMin || body.capacity() > kRecycledBodyMax ||
+      body.capacity() <= spare.capacity()) {
+    return;
+  }
+  body.clear();
+  spare = std::move(body);
+}
+
+std::string body_buffer(std::size_t size) {
+  std::string body;
+  if (size >= kRecycledBodyMin && spare_body().capacity() >= size) body.swap(spare_body());
+  body.reserve(size);
+  return body;
 }
 
 std::string new_request_id() {

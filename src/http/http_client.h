@@ -114,13 +114,51 @@ class RequestObserver {
                            std::chrono::nanoseconds elapsed) = 0;
 };
 
+// HttpMultiplexer: many exchanges in flight on ONE thread, which drives them with poll(). For a
+// caller that keeps dozens of requests in flight (the export's uploads), this replaces a thread
+// blocked per request: one wait serves every exchange that made progress, instead of a sleep, a
+// wake-up and a context switch per request.
+//
+// Each exchange behaves exactly like HttpClient::send() (same errors, same request id handling,
+// never retried); only the waiting differs. Not thread-safe, except wakeup(): one multiplexer
+// belongs to the thread that calls start() and poll(). Obtained from HttpClient::multiplexer();
+// it may share caches with its client and must not outlive it.
+class HttpMultiplexer {
+ public:
+  using Done = std::function<void(Result<Response>)>;
+  virtual ~HttpMultiplexer() = default;
+  // Starts `request`. `done` runs inside a later poll() on this thread, never inside start().
+  // Borrowed multipart bytes must stay valid until `done` has run.
+  virtual void start(Request request, Done done) = 0;
+  // Waits until an exchange completes, wakeup() is called or `timeout` passes, then runs the
+  // completions of every finished exchange. Returns how many exchanges are still in flight.
+  virtual std::size_t poll(std::chrono::milliseconds timeout) = 0;
+  // Exchanges started whose `done` has not run yet.
+  virtual std::size_t in_flight() const = 0;
+  // Makes a poll() that is waiting (or the next one) return early. Thread-safe.
+  virtual void wakeup() = 0;
+};
+
 class HttpClient {
  public:
   virtual ~HttpClient() = default;
   virtual Result<Response> send(const Request& request) = 0;
+  // A multiplexer for this client. The default runs each exchange through send() inside
+  // start() (so a test fake needs nothing more); the libcurl client runs them concurrently.
+  virtual std::unique_ptr<HttpMultiplexer> multiplexer();
 };
 
 using HttpClientPtr = std::shared_ptr<HttpClient>;
+
+// Large response bodies (query pages are megabytes) are received into a buffer kept per thread
+// when one is available: a caller done with a body hands it back with recycle_body(), and the
+// next large response received on the same thread reuses its memory instead of mapping fresh
+// pages, whose first touch costs a page fault each (some 270 per megabyte). Small bodies are not
+// kept; a thread keeps at most one buffer (the largest), freed when the thread ends.
+void recycle_body(std::string body);
+// For HttpClient implementations: an empty string with room for `size` bytes, reusing the
+// thread's recycled buffer when it is large enough.
+std::string body_buffer(std::size_t size);
 
 // A fresh random request id (32 hex characters).
 std::string new_request_id();

@@ -11,9 +11,13 @@
 // which makes the platform write the object into the customer's bucket); later fs/, s3/, azure/.
 // A Sink never retries and never sleeps: failures come back as Status values whose code says
 // whether a retry can help, and the caller (the export worker) applies the RetryPolicy.
+// open_stream() gives the same puts with many in flight on one thread (PutStream below).
 // Thread-safe: one Sink is shared by every uploader thread. Owned by the composition root
 // (src/app/), which keeps it alive for the whole run.
 
+#include <chrono>
+#include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -36,12 +40,36 @@ struct PutReceipt {
   std::string staged_item_id;
 };
 
+// PutStream: many puts in flight on ONE thread, which drives them with poll() (for a sink that
+// talks HTTP, one wait serves every upload that made progress instead of a blocked thread per
+// upload; see http::HttpMultiplexer). Each put behaves exactly like Sink::put() (never retried).
+// Not thread-safe, except wakeup(): a stream belongs to the thread that calls start() and
+// poll(). The sink must outlive its streams.
+class PutStream {
+ public:
+  using Done = std::function<void(Result<PutReceipt>)>;
+  virtual ~PutStream() = default;
+  // Starts put(request). `done` receives what put() would have returned: from a later poll() on
+  // this thread, or at once (inside start()) when the put cannot even start. `request.bytes`
+  // must stay valid until `done` has run.
+  virtual void start(const PutRequest& request, Done done) = 0;
+  // Waits until a put completes, wakeup() is called or `timeout` passes, then runs the `done`s
+  // of every finished put. Returns how many puts are still in flight.
+  virtual std::size_t poll(std::chrono::milliseconds timeout) = 0;
+  // Puts started whose `done` has not run yet.
+  virtual std::size_t in_flight() const = 0;
+  // Makes a waiting poll() (or the next one) return early. Thread-safe.
+  virtual void wakeup() = 0;
+};
+
 class Sink {
  public:
   virtual ~Sink() = default;
   // A short human description, e.g. "driver 66..d1 via staging dataset 66..20".
   virtual std::string describe() const = 0;
   virtual Result<PutReceipt> put(const PutRequest& request) = 0;
+  // A stream of puts into this sink. The default runs put() inside start(), one at a time.
+  virtual std::unique_ptr<PutStream> open_stream();
 };
 
 using SinkPtr = std::unique_ptr<Sink>;

@@ -67,6 +67,27 @@ class BoundedQueue {
     return value;
   }
 
+  // Never blocks: the front value, or nullopt when the queue is empty right now (open or not).
+  std::optional<T> try_pop() {
+    bool wake_producers = false;
+    std::optional<T> value;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (items_.empty()) return std::nullopt;
+      value.emplace(std::move(items_.front()));
+      items_.pop_front();
+      wake_producers = waiting_producers_ > 0 && items_.size() == low_water_;
+    }
+    if (wake_producers) not_full_.notify_all();
+    return value;
+  }
+
+  // True once close() was called and every value has been popped.
+  bool drained() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return closed_ && items_.empty();
+  }
+
   void close() {
     {
       std::lock_guard<std::mutex> lock(mu_);

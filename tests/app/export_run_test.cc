@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <set>
 
 #include "controller/staging_datasets.h"
@@ -287,6 +289,35 @@ TEST_F(ExportRunTest, RerunAfterPartialFailureExportsOnlyTheRest) {
   EXPECT_EQ(second.counts.unchanged, 17);
   EXPECT_EQ(uploads(), 3);
   EXPECT_EQ(platform_.bucket().size(), 20u);
+}
+
+TEST_F(ExportRunTest, UploadsFailingTransientlyAreRetriedWithinTheAttemptLimit) {
+  add_items(24);
+  // Every file's first upload attempt is refused, and one file's are all refused: the retry
+  // policy (3 attempts here) still applies to uploads whose first attempt ran concurrently.
+  std::mutex mu;
+  std::map<std::string, int> attempts;
+  platform_.set_hook([&](const http::Request& r) -> std::optional<Result<http::Response>> {
+    if (!is_upload(r)) return std::nullopt;
+    std::lock_guard<std::mutex> lock(mu);
+    const std::string path = upload_path(r);
+    if (++attempts[path] == 1 || path == "/dir1/img4.json") {
+      return http::testing::json_response(503, Json{{"message", "busy"}});
+    }
+    return std::nullopt;
+  });
+  const ExportReport report = run();
+  EXPECT_EQ(report.counts.exported, 23);
+  EXPECT_EQ(report.counts.failed, 1);
+  ASSERT_EQ(report.failures.size(), 1u);
+  EXPECT_NE(report.failures[0].reason.find("upload failed"), std::string::npos)
+      << report.failures[0].reason;
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(attempts.size(), 24u);
+  for (const auto& [path, count] : attempts) {
+    EXPECT_EQ(count, path == "/dir1/img4.json" ? 3 : 2) << path;
+  }
+  EXPECT_EQ(platform_.bucket().size(), 23u);
 }
 
 TEST_F(ExportRunTest, RefusedDriverUploadsNothing) {

@@ -236,6 +236,44 @@ TEST_F(ClientTest, UploadSendsMultipartInOrderWithOverwrite) {
   EXPECT_TRUE(request.body.empty());
 }
 
+TEST_F(ClientTest, UploadAsyncSendsTheSameRequestAndVerifiesTheSize) {
+  const std::string bytes = R"({"k": 1})";
+  Json answer = item_json("up1", "ds1");
+  answer["metadata"] = Json{{"system", Json{{"size", bytes.size()}}}};
+  fake_->enqueue(json_response(200, answer));
+  answer["metadata"]["system"]["size"] = 3;
+  fake_->enqueue(json_response(200, answer));
+  auto mux = client().multiplexer();
+  std::vector<Result<std::string>> outcomes;
+  client().upload_async(*mux, "ds1", "/dir with space/sub/image 001.json", bytes,
+                        UploadMode::kOverwrite,
+                        [&](Result<std::string> id) { outcomes.push_back(std::move(id)); });
+  client().upload_async(*mux, "ds1", "/b.json", bytes, UploadMode::kOverwrite,
+                        [&](Result<std::string> id) { outcomes.push_back(std::move(id)); });
+  // A path without a file name fails at once, before any request.
+  client().upload_async(*mux, "ds1", "/dir/", bytes, UploadMode::kOverwrite,
+                        [&](Result<std::string> id) { outcomes.push_back(std::move(id)); });
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes[0].status().code(), StatusCode::kInvalidArgument);
+  while (mux->in_flight() > 0) mux->poll(std::chrono::milliseconds(0));
+  ASSERT_EQ(outcomes.size(), 3u);
+  ASSERT_TRUE(outcomes[1].has_value()) << outcomes[1].status().to_string();
+  EXPECT_EQ(*outcomes[1], "up1");
+  EXPECT_EQ(outcomes[2].status().code(), StatusCode::kDataLoss);
+  const auto requests = fake_->requests();
+  ASSERT_EQ(requests.size(), 2u);
+  const auto& request = requests[0];
+  EXPECT_EQ(request.method, Method::kPost);
+  EXPECT_EQ(url_path(request.url), "/api/v1/datasets/ds1/items");
+  EXPECT_EQ(url_query(request.url), "mode=overwrite");
+  EXPECT_TRUE(request.headers.get("authorization").value_or("").rfind("Bearer ", 0) == 0);
+  EXPECT_EQ(request.endpoint, "POST /datasets/{id}/items");
+  ASSERT_EQ(request.parts.size(), 3u);
+  EXPECT_EQ(request.parts[1].data, "/dir with space/sub/image 001.json");
+  EXPECT_EQ(request.parts[2].filename, "image%20001.json");
+  EXPECT_EQ(request.parts[2].data, bytes);
+}
+
 TEST_F(ClientTest, UploadSkipModeAndLeadingSlash) {
   Json answer = item_json("up1", "ds1");
   answer["metadata"] = Json{{"system", Json{{"size", 2}}}};

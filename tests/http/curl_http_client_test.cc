@@ -10,6 +10,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -68,6 +69,7 @@ class LocalServer {
                              {"content", file.content}});
       }
       Json out = Json{{"parts", parts},
+                      {"remote_port", req.remote_port},
                       {"content_type", req.get_header_value("Content-Type")},
                       {"content_length", req.get_header_value("Content-Length")},
                       {"transfer_encoding", req.get_header_value("Transfer-Encoding")}};
@@ -409,6 +411,108 @@ TEST_F(CurlHttpClientTest, ManyThreadsShareOneClient) {
   EXPECT_EQ(ok.load(), kThreads * kRequests);
   // Connections are reused: far fewer than one per request.
   EXPECT_LE(ports.size(), static_cast<std::size_t>(kThreads));
+}
+
+// --- HttpMultiplexer ---------------------------------------------------------------------------
+
+TEST_F(CurlHttpClientTest, MultiplexerRunsManyExchangesOnOneThread) {
+  CountingObserver observer;
+  auto http = client(&observer);
+  auto mux = http->multiplexer();
+  // Fewer than the test server's 8 worker threads: each keep-alive connection holds one.
+  constexpr int kExchanges = 6;
+  const std::string file(30000, 'f');
+  std::vector<std::optional<Result<Response>>> outcomes(kExchanges);
+  std::vector<std::string> sent(kExchanges);
+  for (int i = 0; i < kExchanges; ++i) {
+    Request request;
+    request.method = Method::kPost;
+    if (i % 2 == 0) {
+      request.url = server_.url("/echo");
+      request.body = "body " + std::to_string(i);
+      sent[static_cast<std::size_t>(i)] = request.body;
+    } else {
+      request.url = server_.url("/upload");
+      request.parts = {{"n", "", "", std::to_string(i)},
+                       MultipartPart::borrowing("file", "f.json", "application/json", file)};
+    }
+    mux->start(std::move(request), [&outcomes, i](Result<Response> outcome) {
+      outcomes[static_cast<std::size_t>(i)] = std::move(outcome);
+    });
+  }
+  // Nothing completes inside start().
+  for (const auto& outcome : outcomes) EXPECT_FALSE(outcome.has_value());
+  EXPECT_EQ(mux->in_flight(), static_cast<std::size_t>(kExchanges));
+  while (mux->in_flight() > 0) mux->poll(milliseconds(5000));
+  std::set<int> ports;
+  for (int i = 0; i < kExchanges; ++i) {
+    const auto& outcome = outcomes[static_cast<std::size_t>(i)];
+    ASSERT_TRUE(outcome.has_value()) << i;
+    ASSERT_TRUE(outcome->has_value()) << outcome->status().to_string();
+    const Response& response = **outcome;
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(response.request_id.size(), 32u);
+    const Json echoed = body(response);
+    if (i % 2 == 0) {
+      EXPECT_EQ(echoed["body"], sent[static_cast<std::size_t>(i)]);
+      EXPECT_EQ(echoed["request_id"], response.request_id);
+      ports.insert(echoed["remote_port"].get<int>());
+    } else {
+      ports.insert(echoed["remote_port"].get<int>());
+      ASSERT_EQ(echoed["parts"].size(), 2u);
+      for (const auto& part : echoed["parts"]) {
+        const Json expected = part["name"] == "n" ? Json(std::to_string(i)) : Json(file);
+        EXPECT_EQ(part["content"], expected);
+      }
+    }
+  }
+  EXPECT_EQ(observer.ok, kExchanges);
+  // A second round reuses the connections of the first.
+  for (int i = 0; i < 4; ++i) {
+    Request request;
+    request.url = server_.url("/echo");
+    mux->start(std::move(request), [&ports](Result<Response> outcome) {
+      ASSERT_TRUE(outcome.has_value());
+      EXPECT_EQ(ports.count(Json::parse(outcome->body)["remote_port"].get<int>()), 1u);
+    });
+  }
+  while (mux->in_flight() > 0) mux->poll(milliseconds(5000));
+}
+
+TEST_F(CurlHttpClientTest, MultiplexerReportsFailuresLikeSend) {
+  auto http = client();
+  auto mux = http->multiplexer();
+  ClosingServer closing(/*reset=*/false);
+  std::vector<StatusCode> codes(3, StatusCode::kOk);
+  Request empty_reply;
+  empty_reply.url = closing.url();
+  mux->start(std::move(empty_reply),
+             [&codes](Result<Response> outcome) { codes[0] = outcome.status().code(); });
+  Request slow;
+  slow.url = server_.url("/slow");
+  slow.total_timeout = milliseconds(200);
+  mux->start(std::move(slow),
+             [&codes](Result<Response> outcome) { codes[1] = outcome.status().code(); });
+  Request malformed;
+  malformed.url = "ht!tp://nope";
+  mux->start(std::move(malformed),
+             [&codes](Result<Response> outcome) { codes[2] = outcome.status().code(); });
+  while (mux->in_flight() > 0) mux->poll(milliseconds(5000));
+  server_.release();
+  EXPECT_EQ(codes[0], StatusCode::kUnavailable);
+  EXPECT_EQ(codes[1], StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(codes[2], StatusCode::kInvalidArgument);
+}
+
+TEST_F(CurlHttpClientTest, MultiplexerWakeupEndsAWait) {
+  auto http = client();
+  auto mux = http->multiplexer();
+  std::thread waker([&mux] { mux->wakeup(); });
+  waker.join();
+  // The wake-up is pending, so this returns at once instead of after a minute.
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(mux->poll(milliseconds(60000)), 0u);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
 }
 
 }  // namespace

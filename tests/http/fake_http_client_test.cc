@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 namespace dlexport::http::testing {
 namespace {
 
@@ -23,6 +25,49 @@ TEST(FakeHttpClientTest, QueueThenHandlerThenUnscripted) {
 
   FakeHttpClient empty;
   EXPECT_EQ(empty.send(request).status().code(), StatusCode::kInternal);
+}
+
+TEST(FakeHttpClientTest, DefaultMultiplexerDeliversFromPoll) {
+  FakeHttpClient fake;
+  fake.set_handler([](const Request& r) -> Result<Response> {
+    // Borrowed bytes arrive copied into the recorded request.
+    return text_response(200, r.parts.empty() ? r.url : r.parts[0].data);
+  });
+  auto mux = fake.multiplexer();
+  std::vector<std::string> bodies;
+  const std::string file = "file bytes";
+  Request upload;
+  upload.url = "http://h/u";
+  upload.parts = {MultipartPart::borrowing("file", "f", "", file)};
+  mux->start(std::move(upload), [&](Result<Response> r) { bodies.push_back(r->body); });
+  Request get;
+  get.url = "http://h/g";
+  mux->start(std::move(get), [&](Result<Response> r) { bodies.push_back(r->body); });
+  EXPECT_TRUE(bodies.empty());  // never inside start()
+  EXPECT_EQ(mux->in_flight(), 2u);
+  EXPECT_EQ(mux->poll(std::chrono::milliseconds(0)), 0u);
+  EXPECT_EQ(bodies, (std::vector<std::string>{"file bytes", "http://h/g"}));
+  EXPECT_EQ(fake.requests().at(0).parts.at(0).data, "file bytes");
+  // Nothing in flight: poll() waits for wakeup() (pending here) instead of the whole timeout.
+  mux->wakeup();
+  EXPECT_EQ(mux->poll(std::chrono::minutes(10)), 0u);
+}
+
+TEST(BodyBufferTest, LargeBodiesAreReusedOnTheirThread) {
+  std::string page(2 << 20, 'x');
+  const char* memory = page.data();
+  recycle_body(std::move(page));
+  std::string reused = body_buffer(1 << 20);
+  EXPECT_TRUE(reused.empty());
+  EXPECT_EQ(reused.data(), memory);                // the same allocation, no fresh pages
+  EXPECT_NE(body_buffer(1 << 20).data(), memory);  // taken: not handed out twice
+  // Small bodies are not kept, and another thread has its own (empty) spare.
+  recycle_body(std::string(1000, 'y'));
+  EXPECT_LT(body_buffer(300 << 10).capacity(), std::size_t{1} << 20);
+  recycle_body(std::move(reused));
+  std::thread other([memory] { EXPECT_NE(body_buffer(1 << 20).data(), memory); });
+  other.join();
+  EXPECT_EQ(body_buffer(1 << 20).data(), memory);
 }
 
 TEST(FakeHttpClientTest, UrlHelpers) {

@@ -4,8 +4,11 @@
 
 #include <array>
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace dlexport::http {
@@ -88,15 +91,28 @@ struct Share {
 // bogus Content-Length cannot make us allocate gigabytes before any byte arrives.
 constexpr curl_off_t kMaxBodyReserve = 64 << 20;
 
+// Everything one exchange needs while libcurl runs it; it must stay put (libcurl holds pointers
+// into it) from configure() until conclude().
 struct Exchange {
-  CURL* handle;
-  Response* response;
+  CURL* handle = nullptr;
+  const Request* request = nullptr;
+  std::string request_id;
+  Response response;
   bool sized = false;  // the body buffer was reserved from Content-Length
+  std::array<char, CURL_ERROR_SIZE> error_buffer{};
+  std::string multipart;  // the serialised parts; POSTFIELDS points into it
+  curl_slist* headers = nullptr;
+  std::chrono::steady_clock::time_point started;
+
+  Exchange() = default;
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+  ~Exchange() { curl_slist_free_all(headers); }
 };
 
 std::size_t write_body(char* data, std::size_t size, std::size_t count, void* user) {
   auto* exchange = static_cast<Exchange*>(user);
-  std::string& body = exchange->response->body;
+  std::string& body = exchange->response.body;
   if (!exchange->sized) {
     // One allocation for the whole body (annotation pages are megabytes) instead of doubling
     // through a dozen reallocations and copies.
@@ -105,7 +121,7 @@ std::size_t write_body(char* data, std::size_t size, std::size_t count, void* us
     if (curl_easy_getinfo(exchange->handle, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) ==
             CURLE_OK &&
         length > 0 && length <= kMaxBodyReserve) {
-      body.reserve(static_cast<std::size_t>(length));
+      body = body_buffer(static_cast<std::size_t>(length));
     }
   }
   body.append(data, size * count);
@@ -176,7 +192,7 @@ std::size_t write_header(char* data, std::size_t size, std::size_t count, void* 
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
   if (line.rfind("HTTP/", 0) == 0) {
     // A new status line (after 100-continue or an informational answer): start over.
-    exchange->response->headers.clear();
+    exchange->response.headers.clear();
     return size * count;
   }
   const auto colon = line.find(':');
@@ -184,7 +200,7 @@ std::size_t write_header(char* data, std::size_t size, std::size_t count, void* 
   std::string_view name = line.substr(0, colon);
   std::string_view value = line.substr(colon + 1);
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  exchange->response->headers.add(std::string(name), std::string(value));
+  exchange->response.headers.add(std::string(name), std::string(value));
   return size * count;
 }
 
@@ -210,24 +226,146 @@ class CurlHttpClient final : public HttpClient {
   CurlHttpClient& operator=(const CurlHttpClient&) = delete;
 
   Result<Response> send(const Request& request) override {
-    const auto started = std::chrono::steady_clock::now();
-    const std::string request_id =
-        request.request_id.empty() ? new_request_id() : request.request_id;
-    Result<Response> outcome = perform(request, request_id);
-    if (options_.observer != nullptr) {
-      // Only the observer needs the id inside the request; a copy is not made otherwise (an
-      // upload's request holds the whole file).
-      const auto elapsed = std::chrono::steady_clock::now() - started;
-      if (request.request_id.empty()) {
-        Request with_id = request;
-        with_id.request_id = request_id;
-        options_.observer->on_complete(with_id, outcome, elapsed);
+    Exchange exchange;
+    begin(exchange, request);
+    Result<Response> outcome = internal_error("curl_easy_init failed");
+    if (CURL* handle = acquire(); handle != nullptr) {
+      Status configured = configure(handle, exchange);
+      if (configured.is_ok()) {
+        outcome = conclude(exchange, curl_easy_perform(handle));
       } else {
-        options_.observer->on_complete(request, outcome, elapsed);
+        outcome = std::move(configured);
       }
+      detach(handle);
+      release(handle);
     }
+    observe(exchange, outcome);
     return outcome;
   }
+
+  std::unique_ptr<HttpMultiplexer> multiplexer() override;
+
+  // --- shared by send() and the multiplexer ---------------------------------------------------
+
+  // Starts the clock and fixes the request id (a fresh one when the request has none).
+  static void begin(Exchange& exchange, const Request& request) {
+    exchange.started = std::chrono::steady_clock::now();
+    exchange.request = &request;
+    exchange.request_id = request.request_id.empty() ? new_request_id() : request.request_id;
+    exchange.response.request_id = exchange.request_id;
+  }
+
+  // Resets `handle` and sets every option for the exchange's request; `exchange` holds the state
+  // libcurl points into. An error means an option could not be set (nothing to perform).
+  Status configure(CURL* handle, Exchange& exchange) {
+    const Request& request = *exchange.request;
+    exchange.handle = handle;
+    // Reset clears per-request options but keeps live connections and caches.
+    curl_easy_reset(handle);
+
+    std::string_view body = request.body;
+    std::string line;
+    auto add_header = [&](std::string_view name, std::string_view value) {
+      line.assign(name);
+      line += ": ";
+      line += value;
+      exchange.headers = curl_slist_append(exchange.headers, line.c_str());
+    };
+    if (!request.parts.empty()) {
+      const std::string boundary = "------------------------" + new_request_id();
+      exchange.multipart = multipart_body(request.parts, boundary);
+      body = exchange.multipart;
+      add_header("Content-Type", "multipart/form-data; boundary=" + boundary);
+    }
+    for (const auto& [name, value] : request.headers.entries()) {
+      if (iequals(name, "x-request-id")) continue;
+      // Multipart requests carry our Content-Type: the boundary must match the body.
+      if (!request.parts.empty() && iequals(name, "content-type")) continue;
+      add_header(name, value);
+    }
+    add_header("x-request-id", exchange.request_id);
+    // No "Expect: 100-continue" round trip for larger bodies.
+    exchange.headers = curl_slist_append(exchange.headers, "Expect:");
+
+    OptionSetter opt(handle);
+    opt.set(CURLOPT_URL, request.url.c_str());
+    opt.set(CURLOPT_NOSIGNAL, 1L);
+    opt.set(CURLOPT_TCP_NODELAY, 1L);
+    opt.set(CURLOPT_TCP_KEEPALIVE, 1L);
+    opt.set(CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+    opt.set(CURLOPT_SSL_VERIFYPEER, 1L);
+    opt.set(CURLOPT_SSL_VERIFYHOST, 2L);
+    if (!options_.ca_file.empty()) opt.set(CURLOPT_CAINFO, options_.ca_file.c_str());
+    opt.set(CURLOPT_ACCEPT_ENCODING, "");  // every encoding libcurl can decode
+    opt.set(CURLOPT_FOLLOWLOCATION, 0L);
+    opt.set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout.count()));
+    opt.set(CURLOPT_TIMEOUT_MS, static_cast<long>(request.total_timeout.count()));
+    opt.set(CURLOPT_USERAGENT, options_.user_agent.c_str());
+    opt.set(CURLOPT_ERRORBUFFER, exchange.error_buffer.data());
+    opt.set(CURLOPT_WRITEFUNCTION, &write_body);
+    opt.set(CURLOPT_WRITEDATA, &exchange);
+    opt.set(CURLOPT_HEADERFUNCTION, &write_header);
+    opt.set(CURLOPT_HEADERDATA, &exchange);
+    opt.set(CURLOPT_PRIVATE, &exchange);
+    if (share_.handle != nullptr) opt.set(CURLOPT_SHARE, share_.handle);
+
+    if (request.method == Method::kGet && request.parts.empty()) {
+      opt.set(CURLOPT_HTTPGET, 1L);
+    } else {
+      if (request.method != Method::kPost) {
+        // method_name() views string literals, so data() is NUL-terminated.
+        opt.set(CURLOPT_CUSTOMREQUEST, method_name(request.method).data());
+      }
+      if (!body.empty() || request.method != Method::kDelete) {
+        // POSTFIELDS points at our buffer, which outlives the exchange. Below 64 KiB libcurl
+        // sends it in the same write as the request headers.
+        opt.set(CURLOPT_POST, 1L);
+        opt.set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+        opt.set(CURLOPT_POSTFIELDS, body.data());
+      }
+    }
+    opt.set(CURLOPT_HTTPHEADER, exchange.headers);
+    if (opt.failed() != CURLE_OK) {
+      return internal_error("curl_easy_setopt(" + std::to_string(opt.failed_option()) +
+                            ") failed: " + curl_easy_strerror(opt.failed()));
+    }
+    return Status::ok();
+  }
+
+  // The outcome of a finished exchange.
+  static Result<Response> conclude(Exchange& exchange, CURLcode code) {
+    if (code != CURLE_OK) {
+      return status_from_curl(code, exchange.error_buffer.data(), exchange.request->url);
+    }
+    long status = 0;
+    curl_easy_getinfo(exchange.handle, CURLINFO_RESPONSE_CODE, &status);
+    exchange.response.status = static_cast<int>(status);
+    return std::move(exchange.response);
+  }
+
+  // Detaches per-exchange pointers before the handle is reused or pooled.
+  static void detach(CURL* handle) {
+    curl_easy_setopt(handle, CURLOPT_HTTPHEADER, nullptr);
+    curl_easy_setopt(handle, CURLOPT_POSTFIELDS, nullptr);
+    curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, nullptr);
+    curl_easy_setopt(handle, CURLOPT_PRIVATE, nullptr);
+  }
+
+  void observe(const Exchange& exchange, const Result<Response>& outcome) {
+    if (options_.observer == nullptr) return;
+    // Only the observer needs the id inside the request; a copy is not made otherwise (an
+    // upload's request holds the whole file).
+    const auto elapsed = std::chrono::steady_clock::now() - exchange.started;
+    if (exchange.request->request_id.empty()) {
+      Request with_id = *exchange.request;
+      with_id.request_id = exchange.request_id;
+      options_.observer->on_complete(with_id, outcome, elapsed);
+    } else {
+      options_.observer->on_complete(*exchange.request, outcome, elapsed);
+    }
+  }
+
+  std::size_t max_idle_handles() const { return options_.max_idle_handles; }
 
  private:
   CURL* acquire() {
@@ -253,111 +391,148 @@ class CurlHttpClient final : public HttpClient {
     curl_easy_cleanup(handle);
   }
 
-  Result<Response> perform(const Request& request, const std::string& request_id) {
-    CURL* handle = acquire();
-    if (handle == nullptr) return internal_error("curl_easy_init failed");
-    // Reset clears per-request options but keeps live connections and caches.
-    curl_easy_reset(handle);
-
-    Response response;
-    response.request_id = request_id;
-    Exchange exchange{handle, &response};
-    std::array<char, CURL_ERROR_SIZE> error_buffer{};
-
-    // The serialised parts; POSTFIELDS points into it, so it outlives curl_easy_perform.
-    std::string multipart;
-    std::string_view body = request.body;
-    std::string line;
-    curl_slist* headers = nullptr;
-    auto add_header = [&](std::string_view name, std::string_view value) {
-      line.assign(name);
-      line += ": ";
-      line += value;
-      headers = curl_slist_append(headers, line.c_str());
-    };
-    if (!request.parts.empty()) {
-      const std::string boundary = "------------------------" + new_request_id();
-      multipart = multipart_body(request.parts, boundary);
-      body = multipart;
-      add_header("Content-Type", "multipart/form-data; boundary=" + boundary);
-    }
-    for (const auto& [name, value] : request.headers.entries()) {
-      if (iequals(name, "x-request-id")) continue;
-      // Multipart requests carry our Content-Type: the boundary must match the body.
-      if (!request.parts.empty() && iequals(name, "content-type")) continue;
-      add_header(name, value);
-    }
-    add_header("x-request-id", request_id);
-    // No "Expect: 100-continue" round trip for larger bodies.
-    headers = curl_slist_append(headers, "Expect:");
-
-    OptionSetter opt(handle);
-    opt.set(CURLOPT_URL, request.url.c_str());
-    opt.set(CURLOPT_NOSIGNAL, 1L);
-    opt.set(CURLOPT_TCP_NODELAY, 1L);
-    opt.set(CURLOPT_TCP_KEEPALIVE, 1L);
-    opt.set(CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
-    opt.set(CURLOPT_SSL_VERIFYPEER, 1L);
-    opt.set(CURLOPT_SSL_VERIFYHOST, 2L);
-    if (!options_.ca_file.empty()) opt.set(CURLOPT_CAINFO, options_.ca_file.c_str());
-    opt.set(CURLOPT_ACCEPT_ENCODING, "");  // every encoding libcurl can decode
-    opt.set(CURLOPT_FOLLOWLOCATION, 0L);
-    opt.set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout.count()));
-    opt.set(CURLOPT_TIMEOUT_MS, static_cast<long>(request.total_timeout.count()));
-    opt.set(CURLOPT_USERAGENT, options_.user_agent.c_str());
-    opt.set(CURLOPT_ERRORBUFFER, error_buffer.data());
-    opt.set(CURLOPT_WRITEFUNCTION, &write_body);
-    opt.set(CURLOPT_WRITEDATA, &exchange);
-    opt.set(CURLOPT_HEADERFUNCTION, &write_header);
-    opt.set(CURLOPT_HEADERDATA, &exchange);
-    if (share_.handle != nullptr) opt.set(CURLOPT_SHARE, share_.handle);
-
-    if (request.method == Method::kGet && request.parts.empty()) {
-      opt.set(CURLOPT_HTTPGET, 1L);
-    } else {
-      if (request.method != Method::kPost) {
-        // method_name() views string literals, so data() is NUL-terminated.
-        opt.set(CURLOPT_CUSTOMREQUEST, method_name(request.method).data());
-      }
-      if (!body.empty() || request.method != Method::kDelete) {
-        // POSTFIELDS points at our buffer, which outlives curl_easy_perform. Below 64 KiB
-        // libcurl sends it in the same write as the request headers.
-        opt.set(CURLOPT_POST, 1L);
-        opt.set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-        opt.set(CURLOPT_POSTFIELDS, body.data());
-      }
-    }
-    opt.set(CURLOPT_HTTPHEADER, headers);
-
-    Result<Response> outcome = internal_error("unreachable");
-    if (opt.failed() != CURLE_OK) {
-      outcome = internal_error("curl_easy_setopt(" + std::to_string(opt.failed_option()) +
-                               ") failed: " + curl_easy_strerror(opt.failed()));
-    } else {
-      const CURLcode code = curl_easy_perform(handle);
-      if (code != CURLE_OK) {
-        outcome = status_from_curl(code, error_buffer.data(), request.url);
-      } else {
-        long status = 0;
-        curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
-        response.status = static_cast<int>(status);
-        outcome = std::move(response);
-      }
-    }
-    // Detach per-request pointers before the handle goes back to the pool.
-    curl_easy_setopt(handle, CURLOPT_HTTPHEADER, nullptr);
-    curl_easy_setopt(handle, CURLOPT_POSTFIELDS, nullptr);
-    curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, nullptr);
-    curl_slist_free_all(headers);
-    release(handle);
-    return outcome;
-  }
-
   CurlHttpClientOptions options_;
   Share share_;
   std::mutex mu_;
   std::vector<CURL*> idle_;  // guarded by mu_
 };
+
+// Runs exchanges concurrently on the owner's thread with a curl multi handle. Its easy handles
+// (and, through the multi handle, their connections) are its own; DNS and TLS sessions are
+// shared with the client.
+class CurlMultiplexer final : public HttpMultiplexer {
+ public:
+  explicit CurlMultiplexer(CurlHttpClient& client) : client_(client), multi_(curl_multi_init()) {
+    if (multi_ != nullptr) {
+      // One exchange per connection, as with send(): no HTTP/2 multiplexing onto one
+      // connection, so the server sees the same connections and concurrency either way.
+      curl_multi_setopt(multi_, CURLMOPT_PIPELINING, static_cast<long>(CURLPIPE_NOTHING));
+    }
+  }
+
+  ~CurlMultiplexer() override {
+    for (auto& [handle, active] : active_) {
+      curl_multi_remove_handle(multi_, handle);
+      curl_easy_cleanup(handle);
+    }
+    for (CURL* handle : idle_) curl_easy_cleanup(handle);
+    if (multi_ != nullptr) curl_multi_cleanup(multi_);
+  }
+
+  CurlMultiplexer(const CurlMultiplexer&) = delete;
+  CurlMultiplexer& operator=(const CurlMultiplexer&) = delete;
+
+  void start(Request request, Done done) override {
+    auto active = std::make_unique<Active>();
+    active->request = std::move(request);
+    active->done = std::move(done);
+    CURL* handle = nullptr;
+    if (multi_ != nullptr) handle = idle_.empty() ? curl_easy_init() : idle_.back();
+    if (handle == nullptr) {
+      CurlHttpClient::begin(active->exchange, active->request);
+      Status error =
+          internal_error(multi_ == nullptr ? "curl_multi_init failed" : "curl_easy_init failed");
+      client_.observe(active->exchange, error);
+      finish(std::move(active), std::move(error));
+      return;
+    }
+    if (!idle_.empty()) idle_.pop_back();
+    CurlHttpClient::begin(active->exchange, active->request);
+    Status configured = client_.configure(handle, active->exchange);
+    if (configured.is_ok()) {
+      const CURLMcode added = curl_multi_add_handle(multi_, handle);
+      if (added == CURLM_OK) {
+        active_.emplace(handle, std::move(active));
+        return;
+      }
+      configured = internal_error(std::string("curl_multi_add_handle failed: ") +
+                                  curl_multi_strerror(added));
+    }
+    CurlHttpClient::detach(handle);
+    recycle(handle);
+    client_.observe(active->exchange, configured);
+    finish(std::move(active), std::move(configured));
+  }
+
+  std::size_t poll(std::chrono::milliseconds timeout) override {
+    if (multi_ != nullptr && !active_.empty()) {
+      int running = 0;
+      curl_multi_perform(multi_, &running);
+      collect();
+      if (finished_.empty()) {
+        curl_multi_poll(multi_, nullptr, 0, static_cast<int>(timeout.count()), nullptr);
+        curl_multi_perform(multi_, &running);
+        collect();
+      }
+    } else if (finished_.empty() && multi_ != nullptr) {
+      // Nothing in flight: wait for wakeup() (or the timeout) only.
+      curl_multi_poll(multi_, nullptr, 0, static_cast<int>(timeout.count()), nullptr);
+    }
+    // Completions may start new exchanges; they are collected by the next poll().
+    std::vector<std::pair<Done, Result<Response>>> finished;
+    finished.swap(finished_);
+    for (auto& [done, outcome] : finished) done(std::move(outcome));
+    return in_flight();
+  }
+
+  std::size_t in_flight() const override { return active_.size() + finished_.size(); }
+
+  void wakeup() override {
+    if (multi_ != nullptr) curl_multi_wakeup(multi_);
+  }
+
+ private:
+  struct Active {
+    Request request;
+    Done done;
+    Exchange exchange;
+  };
+
+  // Moves every exchange libcurl reports done to finished_.
+  void collect() {
+    int queued = 0;
+    while (CURLMsg* message = curl_multi_info_read(multi_, &queued)) {
+      if (message->msg != CURLMSG_DONE) continue;
+      CURL* handle = message->easy_handle;
+      const CURLcode code = message->data.result;
+      auto it = active_.find(handle);
+      curl_multi_remove_handle(multi_, handle);
+      if (it == active_.end()) {
+        curl_easy_cleanup(handle);
+        continue;
+      }
+      std::unique_ptr<Active> active = std::move(it->second);
+      active_.erase(it);
+      Result<Response> outcome = CurlHttpClient::conclude(active->exchange, code);
+      CurlHttpClient::detach(handle);
+      recycle(handle);
+      client_.observe(active->exchange, outcome);
+      finish(std::move(active), std::move(outcome));
+    }
+  }
+
+  void finish(std::unique_ptr<Active> active, Result<Response> outcome) {
+    finished_.emplace_back(std::move(active->done), std::move(outcome));
+  }
+
+  void recycle(CURL* handle) {
+    if (idle_.size() < client_.max_idle_handles()) {
+      idle_.push_back(handle);
+    } else {
+      curl_easy_cleanup(handle);
+    }
+  }
+
+  CurlHttpClient& client_;
+  CURLM* multi_;
+  std::unordered_map<CURL*, std::unique_ptr<Active>> active_;
+  std::vector<CURL*> idle_;
+  std::vector<std::pair<Done, Result<Response>>> finished_;
+};
+
+std::unique_ptr<HttpMultiplexer> CurlHttpClient::multiplexer() {
+  return std::make_unique<CurlMultiplexer>(*this);
+}
 
 }  // namespace
 
