@@ -70,17 +70,20 @@ class DriverBatchExporterImpl final : public DriverBatchExporter {
     for (const auto& item : items) {
       if (item) ids_by_dataset[item->dataset_id].push_back(item->id);
     }
-    std::unordered_map<std::string, std::vector<Json>> annotations;
+    // The annotations stay in their query pages' documents until the batch is encoded.
+    std::vector<std::shared_ptr<const JsonDoc>> pages;
+    std::unordered_map<std::string, std::vector<const JsonNode*>> annotations;
     std::unordered_map<std::string, Status> dataset_errors;
     for (const auto& [dataset_id, ids] : ids_by_dataset) {
       auto listed =
-          deps_.client.list_annotations_batch(dataset_id, ids, dataloop::AnnotationTypes::kAll);
+          deps_.client.list_annotation_nodes(dataset_id, ids, dataloop::AnnotationTypes::kAll);
       if (!listed) {
         dataset_errors[dataset_id] = listed.error().annotate(
             "annotation query failed (never exported without its annotations)");
         continue;
       }
-      for (auto& [item_id, list] : *listed) annotations[item_id] = std::move(list);
+      for (auto& [item_id, list] : listed->by_item) annotations[item_id] = std::move(list);
+      for (auto& page : listed->pages) pages.push_back(std::move(page));
     }
 
     const std::string target_key = target.key();
@@ -115,8 +118,8 @@ class DriverBatchExporterImpl final : public DriverBatchExporter {
             owner->second, item.id, *path, deps_.path_template.text()));
         continue;
       }
-      const auto& list = annotations[item.id];
-      auto encoded = deps_.format.encode(item.raw, std::span<const Json>(list.data(), list.size()));
+      const auto item_doc = JsonDoc::from_json(item.raw);
+      auto encoded = deps_.format.encode(item_doc->root(), annotations[item.id]);
       if (!encoded) {
         outcomes[i].status = encoded.error().annotate("cannot encode");
         continue;

@@ -247,13 +247,14 @@ class ExportPipeline {
       if (fresh) dataset_order.push_back(item.dataset_id);
       it->second.push_back(item.id);
     }
-    std::unordered_map<std::string, std::vector<Json>> annotations;
+    // The annotations stay in their query pages' documents until the batch is encoded.
+    std::vector<std::shared_ptr<const JsonDoc>> pages;
+    std::unordered_map<std::string, std::vector<const JsonNode*>> annotations;
     std::unordered_map<std::string, std::string> annotation_errors;  // dataset -> reason
     for (const auto& dataset_id : dataset_order) {
       const auto& ids = ids_by_dataset[dataset_id];
       auto listed = worker::retrying(deps_.retry, "annotations of dataset " + dataset_id, [&] {
-        return deps_.client.list_annotations_batch(dataset_id, ids,
-                                                   dataloop::AnnotationTypes::kAll);
+        return deps_.client.list_annotation_nodes(dataset_id, ids, dataloop::AnnotationTypes::kAll);
       });
       if (!listed) {
         annotation_errors[dataset_id] =
@@ -263,7 +264,8 @@ class ExportPipeline {
                      listed.error().to_string());
         continue;
       }
-      for (auto& [item_id, list] : *listed) annotations[item_id] = std::move(list);
+      for (auto& [item_id, list] : listed->by_item) annotations[item_id] = std::move(list);
+      for (auto& page : listed->pages) pages.push_back(std::move(page));
     }
 
     const auto exported = ledger_entries(batch.items);
@@ -291,13 +293,11 @@ class ExportPipeline {
     for (auto& p : placed) {
       if (p.refused) continue;
       const dataloop::Item& item = *p.item;
-      // Taken out of the map so the item's annotation DOM is freed as soon as it is encoded:
-      // the next item's allocations then reuse memory that is still in cache.
-      std::vector<Json> list;
-      if (auto it = annotations.find(item.id); it != annotations.end()) {
-        list = std::move(it->second);
-      }
-      auto encoded = deps_.format.encode(item.raw, std::span<const Json>(list.data(), list.size()));
+      static const std::vector<const JsonNode*> kNone;
+      const auto it = annotations.find(item.id);
+      const auto item_doc = JsonDoc::from_json(item.raw);
+      auto encoded =
+          deps_.format.encode(item_doc->root(), it == annotations.end() ? kNone : it->second);
       if (!encoded) {
         fail(item.id, "cannot encode: " + encoded.error().to_string());
         continue;

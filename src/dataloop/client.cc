@@ -267,8 +267,8 @@ Result<http::Response> Client::send_authorized(http::Request request,
   return response;
 }
 
-Result<Json> Client::call(http::Method method, const std::string& path_and_query, const Json* body,
-                          const std::string& endpoint) const {
+Result<http::Response> Client::exchange(http::Method method, const std::string& path_and_query,
+                                        const Json* body, const std::string& endpoint) const {
   http::Request request;
   request.method = method;
   request.url = options_.api_base_url + path_and_query;
@@ -279,13 +279,33 @@ Result<Json> Client::call(http::Method method, const std::string& path_and_query
     request.headers.set("Content-Type", "application/json");
     request.body = body->dump();
   }
-  const std::string context = std::string(http::method_name(method)) + " " + path_and_query;
   DLX_ASSIGN_OR_RETURN(http::Response response, send_authorized(std::move(request), endpoint));
-  if (!is_success(response.status)) return error_from(response, context);
-  auto json = parse_json_body(response, context);
+  if (!is_success(response.status)) {
+    return error_from(response, std::string(http::method_name(method)) + " " + path_and_query);
+  }
+  return response;
+}
+
+Result<Json> Client::call(http::Method method, const std::string& path_and_query, const Json* body,
+                          const std::string& endpoint) const {
+  DLX_ASSIGN_OR_RETURN(http::Response response, exchange(method, path_and_query, body, endpoint));
+  auto json =
+      parse_json_body(response, std::string(http::method_name(method)) + " " + path_and_query);
   // Query pages are megabytes; the next one received on this thread reuses this buffer.
   http::recycle_body(std::move(response.body));
   return json;
+}
+
+Result<std::shared_ptr<const JsonDoc>> Client::call_doc(http::Method method,
+                                                        const std::string& path_and_query,
+                                                        const Json* body,
+                                                        const std::string& endpoint) const {
+  DLX_ASSIGN_OR_RETURN(http::Response response, exchange(method, path_and_query, body, endpoint));
+  const std::string context = std::string(http::method_name(method)) + " " + path_and_query;
+  if (response.body.empty()) return JsonDoc::from_json(Json());
+  auto doc = JsonDoc::parse(std::move(response.body), context + ": answer is not JSON");
+  if (!doc) return internal_error(doc.error().message());
+  return doc;
 }
 
 // --- paging -----------------------------------------------------------------------------------
@@ -296,24 +316,62 @@ Result<std::vector<Json>> PageIterator::next() {
   const std::string context = "POST " + path_;
   DLX_ASSIGN_OR_RETURN(Json envelope, client_->call(http::Method::kPost, path_, &body, endpoint_));
   DLX_ASSIGN_OR_RETURN(std::vector<Json> items, page_items(envelope, context));
+  std::optional<std::int64_t> total;
+  if (const Json* t = member(envelope, "totalItemsCount"); t != nullptr && t->is_number_integer()) {
+    total = t->get<std::int64_t>();
+  }
+  std::string last = items.empty() ? std::string() : string_field(items.back(), "id");
+  DLX_RETURN_IF_ERROR(
+      turn_page(items.size(), std::move(last), has_next_page(envelope), total, context));
+  return items;
+}
+
+Result<PageIterator::DocPage> PageIterator::next_doc() {
+  static const std::shared_ptr<const JsonDoc> kExhausted = JsonDoc::from_json(Json::array());
+  if (done_) return DocPage{kExhausted, &kExhausted->root()};
+  Json body = keyset_query_body(with_id_after(filter_, last_id_), page_size_, resource_);
+  const std::string context = "POST " + path_;
+  DLX_ASSIGN_OR_RETURN(std::shared_ptr<const JsonDoc> doc,
+                       client_->call_doc(http::Method::kPost, path_, &body, endpoint_));
+  const JsonNode& envelope = doc->root();
+  if (!envelope.is_object()) return internal_error(context + ": paged answer is not an object");
+  const JsonNode* items = envelope.find("items");
+  if (items == nullptr || !items->is_array()) {
+    return internal_error(context + ": paged answer has no \"items\" array");
+  }
+  std::optional<std::int64_t> total;
+  if (const JsonNode* t = envelope.find("totalItemsCount"); t != nullptr && t->is_integer()) {
+    total = t->type() == JsonNode::Type::kInt ? t->int_value()
+                                              : static_cast<std::int64_t>(t->uint_value());
+  }
+  std::string last;
+  if (!items->empty()) {
+    const JsonNode* id = items->at(items->size() - 1).find("id");
+    if (id != nullptr && id->is_string()) last = std::string(id->string());
+  }
+  const JsonNode* next = envelope.find("hasNextPage");
+  DLX_RETURN_IF_ERROR(turn_page(items->size(), std::move(last),
+                                next != nullptr && next->is_bool() && next->bool_value(), total,
+                                context));
+  return DocPage{std::move(doc), items};
+}
+
+Status PageIterator::turn_page(std::size_t entries, std::string last_id, bool has_next_page,
+                               std::optional<std::int64_t> total, const std::string& context) {
   ++pages_;
-  if (pages_ == 1) {
-    const Json* total = member(envelope, "totalItemsCount");
-    if (total != nullptr && total->is_number_integer()) total_ = total->get<std::int64_t>();
-  }
-  if (items.empty()) {
+  if (pages_ == 1 && total) total_ = *total;
+  if (entries == 0) {
     done_ = true;
-    return items;
+    return Status::ok();
   }
-  std::string last = string_field(items.back(), "id");
-  if (last.empty()) return internal_error(context + ": a " + resource_ + " entry has no id");
-  if (!last_id_.empty() && last <= last_id_) {
+  if (last_id.empty()) return internal_error(context + ": a " + resource_ + " entry has no id");
+  if (!last_id_.empty() && last_id <= last_id_) {
     return internal_error(context + ": keyset paging did not advance past id " + last_id_ +
                           " (server ignored the id condition or sort)");
   }
-  last_id_ = std::move(last);
-  if (!has_next_page(envelope)) done_ = true;
-  return items;
+  last_id_ = std::move(last_id);
+  if (!has_next_page) done_ = true;
+  return Status::ok();
 }
 
 Result<std::vector<Item>> ItemPager::next() {
@@ -482,13 +540,13 @@ PageIterator Client::annotation_pages(const std::string& dataset_id,
                       "annotations", "POST /datasets/{id}/query annotations");
 }
 
-Result<std::unordered_map<std::string, std::vector<Json>>> Client::list_annotations_batch(
+Result<Client::AnnotationBatch> Client::list_annotation_nodes(
     const std::string& dataset_id, const std::vector<std::string>& item_ids,
     AnnotationTypes types) const {
-  std::unordered_map<std::string, std::vector<Json>> by_item;
+  AnnotationBatch batch;
   std::vector<std::string> unique;
   for (const auto& id : item_ids) {
-    if (by_item.emplace(id, std::vector<Json>{}).second) unique.push_back(id);
+    if (batch.by_item.try_emplace(id).second) unique.push_back(id);
   }
   for (std::size_t start = 0; start < unique.size(); start += options_.annotation_batch_size) {
     const std::size_t end = std::min(unique.size(), start + options_.annotation_batch_size);
@@ -496,14 +554,30 @@ Result<std::unordered_map<std::string, std::vector<Json>>> Client::list_annotati
                                          unique.begin() + static_cast<std::ptrdiff_t>(end));
     PageIterator pages = annotation_pages(dataset_id, chunk, types);
     while (!pages.done()) {
-      DLX_ASSIGN_OR_RETURN(std::vector<Json> page, pages.next());
-      for (auto& annotation : page) {
+      DLX_ASSIGN_OR_RETURN(PageIterator::DocPage page, pages.next_doc());
+      for (const JsonNode& annotation : page.entries->children()) {
         // An annotation of an item we did not ask for would be a server bug; it belongs to no
         // requested export, so it is not attached anywhere.
-        auto it = by_item.find(string_field(annotation, "itemId"));
-        if (it != by_item.end()) it->second.push_back(std::move(annotation));
+        const JsonNode* item_id = annotation.find("itemId");
+        if (item_id == nullptr || !item_id->is_string()) continue;
+        auto it = batch.by_item.find(std::string(item_id->string()));
+        if (it != batch.by_item.end()) it->second.push_back(&annotation);
       }
+      if (!page.entries->empty()) batch.pages.push_back(std::move(page.doc));
     }
+  }
+  return batch;
+}
+
+Result<std::unordered_map<std::string, std::vector<Json>>> Client::list_annotations_batch(
+    const std::string& dataset_id, const std::vector<std::string>& item_ids,
+    AnnotationTypes types) const {
+  DLX_ASSIGN_OR_RETURN(AnnotationBatch batch, list_annotation_nodes(dataset_id, item_ids, types));
+  std::unordered_map<std::string, std::vector<Json>> by_item;
+  for (const auto& [id, nodes] : batch.by_item) {
+    std::vector<Json>& list = by_item[id];
+    list.reserve(nodes.size());
+    for (const JsonNode* node : nodes) list.push_back(to_json(*node));
   }
   return by_item;
 }

@@ -34,6 +34,7 @@
 
 #include "common/clock.h"
 #include "common/json.h"
+#include "common/json_doc.h"
 #include "common/result.h"
 #include "dataloop/dql.h"
 #include "dataloop/types.h"
@@ -80,6 +81,13 @@ class PageIterator {
  public:
   // The next page of raw entities; an empty vector means the query is exhausted.
   Result<std::vector<Json>> next();
+  // The same page as a document: `entries` is its "items" array (empty: exhausted), a node of
+  // `doc`. For pages whose entities are read once (annotations), this skips the Json DOM.
+  struct DocPage {
+    std::shared_ptr<const JsonDoc> doc;
+    const JsonNode* entries = nullptr;
+  };
+  Result<DocPage> next_doc();
   bool done() const { return done_; }
   int pages_fetched() const { return pages_; }
   // totalItemsCount of the first page (0 before it).
@@ -95,6 +103,11 @@ class PageIterator {
         page_size_(page_size),
         resource_(std::move(resource)),
         endpoint_(std::move(endpoint)) {}
+
+  // Books a fetched page: counts it, keeps the first page's totalItemsCount and moves the keyset
+  // cursor past the page's last id ("" when the page is empty).
+  Status turn_page(std::size_t entries, std::string last_id, bool has_next_page,
+                   std::optional<std::int64_t> total, const std::string& context);
 
   const Client* client_;
   std::string path_;
@@ -168,6 +181,15 @@ class Client {
   Result<std::unordered_map<std::string, std::vector<Json>>> list_annotations_batch(
       const std::string& dataset_id, const std::vector<std::string>& item_ids,
       AnnotationTypes types) const;
+  // The same, as nodes of the query pages' documents (which the batch keeps alive): the export's
+  // path, where the annotations are encoded straight from the pages.
+  struct AnnotationBatch {
+    std::vector<std::shared_ptr<const JsonDoc>> pages;
+    std::unordered_map<std::string, std::vector<const JsonNode*>> by_item;
+  };
+  Result<AnnotationBatch> list_annotation_nodes(const std::string& dataset_id,
+                                                const std::vector<std::string>& item_ids,
+                                                AnnotationTypes types) const;
   // The raw pager for a single batch (ids.size() <= any size), for callers that stream.
   PageIterator annotation_pages(const std::string& dataset_id,
                                 const std::vector<std::string>& item_ids,
@@ -205,6 +227,14 @@ class Client {
   // One JSON API call under api_base_url. `body` null: no body. Maps non-2xx to Status.
   Result<Json> call(http::Method method, const std::string& path_and_query, const Json* body,
                     const std::string& endpoint) const;
+  // The same call; the answer's text as a document.
+  Result<std::shared_ptr<const JsonDoc>> call_doc(http::Method method,
+                                                  const std::string& path_and_query,
+                                                  const Json* body,
+                                                  const std::string& endpoint) const;
+  // What call() and call_doc() share: the successful answer.
+  Result<http::Response> exchange(http::Method method, const std::string& path_and_query,
+                                  const Json* body, const std::string& endpoint) const;
   Result<http::Response> send_authorized(http::Request request, const std::string& endpoint) const;
   // Adds the bearer token (renewing it if needed) and the metrics label.
   Status authorize(http::Request& request, const std::string& endpoint) const;

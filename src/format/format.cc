@@ -21,6 +21,16 @@ constexpr BuiltIn kBuiltIns[] = {
 
 }  // namespace
 
+Result<EncodeResult> Format::encode(const Json& item, std::span<const Json> annotations) const {
+  const auto item_doc = JsonDoc::from_json(item);
+  const auto annotations_doc =
+      JsonDoc::from_json(Json(Json::array_t(annotations.begin(), annotations.end())));
+  std::vector<const JsonNode*> nodes;
+  nodes.reserve(annotations.size());
+  for (const JsonNode& a : annotations_doc->root().children()) nodes.push_back(&a);
+  return encode(item_doc->root(), nodes);
+}
+
 std::vector<std::string_view> format_names() {
   std::vector<std::string_view> names;
   for (const auto& b : kBuiltIns) names.push_back(b.name);

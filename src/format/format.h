@@ -3,10 +3,12 @@
 //
 // Contract: the caller passes the item JSON exactly as the platform returned it (GET /items/{id})
 // and every raw annotation of that item in ascending id order, notes and all other types
-// included; the format decides what to drop or rewrite. encode() is pure: no I/O, no clock, no
-// logging. Where a format has to deviate from its reference (e.g. an annotation the Dataloop SDK
-// would silently drop is kept as-is) it says so in EncodeResult::warnings and the caller logs
-// them. A non-ok Result means the item itself is unusable (not a JSON object).
+// included, as nodes of JsonDocs (common/json_doc.h: an annotation page is parsed once into a
+// document and its annotations are encoded straight from it); the format decides what to drop or
+// rewrite. encode() is pure: no I/O, no clock, no logging. Where a format has to deviate from its
+// reference (e.g. an annotation the Dataloop SDK would silently drop is kept as-is) it says so in
+// EncodeResult::warnings and the caller logs them. A non-ok Result means the item itself is
+// unusable (not a JSON object).
 //
 // Implementations live in subfolders (dataloop/, raw/) and are created through make_format(),
 // the one explicit list of built-in formats. Instances are immutable after construction and
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "common/json.h"
+#include "common/json_doc.h"
 #include "common/result.h"
 
 namespace dlexport::format {
@@ -36,8 +39,11 @@ class Format {
   virtual std::string_view name() const = 0;
   // MIME type of the produced bytes.
   virtual std::string_view content_type() const = 0;
-  virtual Result<EncodeResult> encode(const Json& item,
-                                      std::span<const Json> annotations) const = 0;
+  virtual Result<EncodeResult> encode(const JsonNode& item,
+                                      std::span<const JsonNode* const> annotations) const = 0;
+  // The same for values held as Json (tests, `dlexport format`): copies them into a document
+  // first.
+  Result<EncodeResult> encode(const Json& item, std::span<const Json> annotations) const;
 };
 
 using FormatPtr = std::unique_ptr<const Format>;

@@ -369,6 +369,49 @@ void JsonWriter::value(const Json& v) {
   }
 }
 
+void JsonWriter::value(const JsonNode& v) {
+  switch (v.type()) {
+    case JsonNode::Type::kNull:
+      null_value();
+      return;
+    case JsonNode::Type::kBool:
+      bool_value(v.bool_value());
+      return;
+    case JsonNode::Type::kInt:
+      int_value(v.int_value());
+      return;
+    case JsonNode::Type::kUint: {
+      before_value();
+      char* p = room(24);
+      commit(std::to_chars(p, p + 24, v.uint_value()).ptr);
+      return;
+    }
+    case JsonNode::Type::kFloat:
+      float_value(v.float_value());
+      return;
+    case JsonNode::Type::kBigInt:
+      before_value();
+      put(v.string());
+      return;
+    case JsonNode::Type::kString:
+      string_value(v.string());
+      return;
+    case JsonNode::Type::kArray:
+      begin_array();
+      for (const JsonNode& element : v.children()) value(element);
+      end_array();
+      return;
+    case JsonNode::Type::kObject:
+      begin_object();
+      for (const JsonNode& member : v.children()) {
+        key(member.key());
+        value(member);
+      }
+      end_object();
+      return;
+  }
+}
+
 std::string dump_python(const Json& v, WriterStyle style) {
   JsonWriter writer(style);
   writer.value(v);

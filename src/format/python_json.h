@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "common/json.h"
+#include "common/json_doc.h"
 #include "common/result.h"
 
 namespace dlexport::format {
@@ -81,7 +82,8 @@ class JsonWriter {
   void begin_array() { open('['); }
   void end_array() { close(']'); }
   void key(JsonKey name);
-  void value(const Json& v);  // any value, recursively
+  void value(const Json& v);      // any value, recursively
+  void value(const JsonNode& v);  // the same for a JsonDoc's node
   void null_value();
   void bool_value(bool b);
   void int_value(std::int64_t i);

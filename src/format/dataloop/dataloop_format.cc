@@ -20,34 +20,19 @@
 namespace dlexport::format {
 namespace {
 
-const Json& json_null() {
-  static const Json v;
-  return v;
+// The values the SDK substitutes for missing ones, as nodes of one document.
+const JsonNode& constant(std::size_t i) {
+  static const std::shared_ptr<const JsonDoc> doc = JsonDoc::from_json(
+      Json::array({nullptr, Json::array(), Json::object(), 0, 1.5, true, false}));
+  return doc->root().at(i);
 }
-const Json& json_empty_list() {
-  static const Json v = Json::array();
-  return v;
-}
-const Json& json_empty_dict() {
-  static const Json v = Json::object();
-  return v;
-}
-const Json& json_zero() {
-  static const Json v = 0;
-  return v;
-}
-const Json& json_one_point_five() {
-  static const Json v = 1.5;
-  return v;
-}
-const Json& json_true() {
-  static const Json v = true;
-  return v;
-}
-const Json& json_false() {
-  static const Json v = false;
-  return v;
-}
+const JsonNode& json_null() { return constant(0); }
+const JsonNode& json_empty_list() { return constant(1); }
+const JsonNode& json_empty_dict() { return constant(2); }
+const JsonNode& json_zero() { return constant(3); }
+const JsonNode& json_one_point_five() { return constant(4); }
+const JsonNode& json_true() { return constant(5); }
+const JsonNode& json_false() { return constant(6); }
 
 // The types item.annotations.list() asks for (WIRE §5.1): everything else, notes included, is
 // never exported.
@@ -56,105 +41,102 @@ constexpr std::string_view kListedTypes[] = {
     "point",     "segment", "polyline",        "pose",        "binary",     "subtitle",
     "text_mark", "gis",     "ref_semantic_3d", "polyline_3d", "text",       "ref_image"};
 
-// dict lookup on an ordered object: a linear scan, which for platform objects (a few dozen short
-// keys) beats hashing. Sizes and first bytes settle almost every comparison before memcmp.
-const Json* member(const Json* obj, std::string_view key) {
-  if (obj == nullptr || !obj->is_object()) return nullptr;
-  for (const auto& [name, value] : obj->get_ref<const Json::object_t&>()) {
-    if (name.size() == key.size() && (key.empty() || name[0] == key[0]) &&
-        std::memcmp(name.data(), key.data(), key.size()) == 0) {
-      return &value;
-    }
-  }
-  return nullptr;
+// dict lookup; nullptr when absent or when obj is not an object.
+const JsonNode* member(const JsonNode* obj, std::string_view key) {
+  return obj == nullptr ? nullptr : obj->find(key);
 }
 
 // dict.get(key) -> None for a missing key or a JSON null.
-const Json* get_not_none(const Json* obj, std::string_view key) {
-  const Json* v = member(obj, key);
+const JsonNode* get_not_none(const JsonNode* obj, std::string_view key) {
+  const JsonNode* v = member(obj, key);
   return v != nullptr && !v->is_null() ? v : nullptr;
 }
 
-bool is_none(const Json* v) { return v == nullptr || v->is_null(); }
+bool is_none(const JsonNode* v) { return v == nullptr || v->is_null(); }
+
+// Python's == for the ids it compares: strings directly, anything else as Json values.
+bool equal(const JsonNode& a, const JsonNode& b) {
+  if (a.is_string() && b.is_string()) return a.string() == b.string();
+  return to_json(a) == to_json(b);
+}
 
 // Python's float(x) for the numbers Python's json module produces (bool is excluded: the SDK
 // would accept it, but a bool coordinate is corrupt data we would rather keep raw).
-bool to_double(const Json& v, double* out) {
+bool to_double(const JsonNode& v, double* out) {
   switch (v.type()) {
-    case Json::value_t::number_integer:
-      *out = static_cast<double>(v.get<std::int64_t>());
+    case JsonNode::Type::kInt:
+      *out = static_cast<double>(v.int_value());
       return true;
-    case Json::value_t::number_unsigned:
-      *out = static_cast<double>(v.get<std::uint64_t>());
+    case JsonNode::Type::kUint:
+      *out = static_cast<double>(v.uint_value());
       return true;
-    case Json::value_t::number_float:
-      *out = v.get<double>();
+    case JsonNode::Type::kFloat:
+      *out = v.float_value();
       return true;
-    case Json::value_t::binary:
-      if (!is_big_int(v)) return false;
-      {
-        const auto& b = v.get_binary();
-        std::string digits(b.begin(), b.end());
-        *out = std::strtod(digits.c_str(), nullptr);  // correctly rounded, like float(int)
-      }
+    case JsonNode::Type::kBigInt: {
+      const std::string digits(v.string());
+      *out = std::strtod(digits.c_str(), nullptr);  // correctly rounded, like float(int)
       return true;
+    }
     default:
       return false;
   }
 }
 
-bool truthy(const Json* v) {
+bool truthy(const JsonNode* v) {
   if (v == nullptr) return false;
   switch (v->type()) {
-    case Json::value_t::null:
+    case JsonNode::Type::kNull:
       return false;
-    case Json::value_t::boolean:
-      return v->get<bool>();
-    case Json::value_t::number_integer:
-      return v->get<std::int64_t>() != 0;
-    case Json::value_t::number_unsigned:
-      return v->get<std::uint64_t>() != 0;
-    case Json::value_t::number_float:
-      return v->get<double>() != 0.0;
-    case Json::value_t::string:
-      return !v->get_ref<const std::string&>().empty();
-    case Json::value_t::array:
-    case Json::value_t::object:
+    case JsonNode::Type::kBool:
+      return v->bool_value();
+    case JsonNode::Type::kInt:
+      return v->int_value() != 0;
+    case JsonNode::Type::kUint:
+      return v->uint_value() != 0;
+    case JsonNode::Type::kFloat:
+      return v->float_value() != 0.0;
+    case JsonNode::Type::kString:
+      return !v->string().empty();
+    case JsonNode::Type::kArray:
+    case JsonNode::Type::kObject:
       return !v->empty();
-    default:
-      return true;
+    case JsonNode::Type::kBigInt:
+      return true;  // beyond 64 bits, so never zero
   }
+  return true;
 }
 
 // Python int(x) as ReflectDict does for its bounds; None -> 0.
-bool to_frame_bound(const Json* v, std::int64_t* out) {
+bool to_frame_bound(const JsonNode* v, std::int64_t* out) {
   if (is_none(v)) {
     *out = 0;
     return true;
   }
-  if (v->is_number_integer() && !v->is_number_unsigned()) {
-    *out = v->get<std::int64_t>();
-    return true;
-  }
-  if (v->is_number_unsigned()) {
-    if (v->get<std::uint64_t>() >
-        static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+  switch (v->type()) {
+    case JsonNode::Type::kInt:
+      *out = v->int_value();
+      return true;
+    case JsonNode::Type::kUint:
+      if (v->uint_value() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+        return false;
+      }
+      *out = static_cast<std::int64_t>(v->uint_value());
+      return true;
+    case JsonNode::Type::kFloat: {
+      const double d = v->float_value();
+      if (!std::isfinite(d) || std::fabs(d) >= 9.2e18) return false;
+      *out = static_cast<std::int64_t>(std::trunc(d));
+      return true;
+    }
+    default:
       return false;
-    *out = static_cast<std::int64_t>(v->get<std::uint64_t>());
-    return true;
   }
-  if (v->is_number_float()) {
-    const double d = v->get<double>();
-    if (!std::isfinite(d) || std::fabs(d) >= 9.2e18) return false;
-    *out = static_cast<std::int64_t>(std::trunc(d));
-    return true;
-  }
-  return false;
 }
 
 // A frame key: ReflectDict accepts Python ints only.
-bool to_frame_key(const Json* v, std::int64_t* out) {
-  if (v == nullptr || !v->is_number_integer()) return false;
+bool to_frame_key(const JsonNode* v, std::int64_t* out) {
+  if (v == nullptr || !v->is_integer()) return false;
   return to_frame_bound(v, out);
 }
 
@@ -193,35 +175,35 @@ constexpr std::string_view kCube3dKeys[] = {"position", "scale", "rotation"};
 // One parsed annotation definition (the geometry of one frame).
 struct Def {
   Kind kind = Kind::kPassthrough;
-  const Json* label = nullptr;        // nullptr: null
-  const Json* attributes = nullptr;   // named attributes dict (json_empty_dict() when none)
-  const Json* description = nullptr;  // only on the annotation's current frame
-  std::vector<double> nums;           // coordinates as floats, layout per kind
-  const Json* a = nullptr;            // box angle, cube angle, pose templateId, subtitle text,
-                                      // gis geo_type, passthrough coordinates
-  const Json* b = nullptr;            // pose instanceId, gis wgs84_geo_coordinates
+  const JsonNode* label = nullptr;        // nullptr: null
+  const JsonNode* attributes = nullptr;   // named attributes dict (json_empty_dict() when none)
+  const JsonNode* description = nullptr;  // only on the annotation's current frame
+  std::vector<double> nums;               // coordinates as floats, layout per kind
+  const JsonNode* a = nullptr;            // box angle, cube angle, pose templateId, subtitle text,
+                                          // gis geo_type, passthrough coordinates
+  const JsonNode* b = nullptr;            // pose instanceId, gis wgs84_geo_coordinates
 };
 
 struct DefInput {
-  const Json* coords = nullptr;  // nullptr: neither "coordinates" nor "data" present
+  const JsonNode* coords = nullptr;  // nullptr: neither "coordinates" nor "data" present
   bool coords_from_data = false;
-  const Json* label = nullptr;  // nullptr: key absent
-  bool has_named = false;       // 'namedAttributes' key present
-  const Json* named = nullptr;
-  const Json* attributes = nullptr;  // 'attributes' value (nullptr: absent)
+  const JsonNode* label = nullptr;  // nullptr: key absent
+  bool has_named = false;           // 'namedAttributes' key present
+  const JsonNode* named = nullptr;
+  const JsonNode* attributes = nullptr;  // 'attributes' value (nullptr: absent)
 };
 
-bool xy(const Json& pt, double* x, double* y) {
+bool xy(const JsonNode& pt, double* x, double* y) {
   if (!pt.is_object()) return false;
-  const Json* jx = member(&pt, "x");
-  const Json* jy = member(&pt, "y");
+  const JsonNode* jx = member(&pt, "x");
+  const JsonNode* jy = member(&pt, "y");
   return jx != nullptr && jy != nullptr && to_double(*jx, x) && to_double(*jy, y);
 }
 
 bool parse_def(Kind kind, const DefInput& in, Def* def, std::string* why) {
   def->kind = kind;
   // FrameAnnotation.json_to_annotation_definition + BaseAnnotationDefinition.__init__.
-  const Json* attrs =
+  const JsonNode* attrs =
       in.has_named
           ? in.named
           : (in.attributes != nullptr && in.attributes->is_object() ? in.attributes : nullptr);
@@ -233,7 +215,7 @@ bool parse_def(Kind kind, const DefInput& in, Def* def, std::string* why) {
 
   def->label = in.label;
 
-  const Json* c = in.coords;
+  const JsonNode* c = in.coords;
   switch (kind) {
     case Kind::kBox: {
       if (is_none(c) || !c->is_array() || c->empty()) {
@@ -245,7 +227,7 @@ bool parse_def(Kind kind, const DefInput& in, Def* def, std::string* why) {
       bool any_nan = false;
       for (std::size_t i = 0; i < n; ++i) {
         double x, y;
-        if (!xy((*c)[i], &x, &y)) {
+        if (!xy(c->at(i), &x, &y)) {
           *why = "box point without numeric x/y";
           return false;
         }
@@ -266,10 +248,10 @@ bool parse_def(Kind kind, const DefInput& in, Def* def, std::string* why) {
       }
       def->nums = {l, t, r, b};
       if (c->size() > 2) {
-        const Json& angle = (*c)[2];
+        const JsonNode& angle = c->at(2);
         double d;
-        if (angle.is_boolean()) {
-          if (angle.get<bool>()) def->a = &angle;
+        if (angle.is_bool()) {
+          if (angle.bool_value()) def->a = &angle;
         } else if (to_double(angle, &d) && d != 0.0) {
           def->a = &angle;
         }
@@ -277,13 +259,13 @@ bool parse_def(Kind kind, const DefInput& in, Def* def, std::string* why) {
       break;
     }
     case Kind::kPolyline: {
-      if (is_none(c) || !c->is_array() || c->empty() || !(*c)[0].is_array()) {
+      if (is_none(c) || !c->is_array() || c->empty() || !c->at(0).is_array()) {
         *why = "coordinates are not a list of point lists";
         return false;
       }
-      const Json& ring = (*c)[0];
+      const JsonNode& ring = c->at(0);
       def->nums.reserve(ring.size() * 2);
-      for (const auto& pt : ring) {
+      for (const JsonNode& pt : ring.children()) {
         double x, y;
         if (!xy(pt, &x, &y)) {
           *why = "point without numeric x/y";
@@ -305,10 +287,10 @@ bool parse_def(Kind kind, const DefInput& in, Def* def, std::string* why) {
     }
     case Kind::kEllipse: {
       double angle, x, y, rx, ry;
-      const Json* center = member(c, "center");
-      const Json* ja = member(c, "angle");
-      const Json* jrx = member(c, "rx");
-      const Json* jry = member(c, "ry");
+      const JsonNode* center = member(c, "center");
+      const JsonNode* ja = member(c, "angle");
+      const JsonNode* jrx = member(c, "rx");
+      const JsonNode* jry = member(c, "ry");
       if (ja == nullptr || center == nullptr || jrx == nullptr || jry == nullptr ||
           !to_double(*ja, &angle) || !xy(*center, &x, &y) || !to_double(*jrx, &rx) ||
           !to_double(*jry, &ry)) {
@@ -322,7 +304,7 @@ bool parse_def(Kind kind, const DefInput& in, Def* def, std::string* why) {
       def->nums.reserve(16);
       for (auto key : kCubeKeys) {
         double x, y;
-        const Json* pt = member(c, key);
+        const JsonNode* pt = member(c, key);
         if (pt == nullptr || !xy(*pt, &x, &y)) {
           *why = fmt::format("cube corner {} missing or not numeric", key);
           return false;
@@ -340,15 +322,15 @@ bool parse_def(Kind kind, const DefInput& in, Def* def, std::string* why) {
     case Kind::kCube3d: {
       def->nums.reserve(9);
       for (auto key : kCube3dKeys) {
-        const Json* v = member(c, key);
+        const JsonNode* v = member(c, key);
         if (v == nullptr || !v->is_object() || v->size() != 3) {
           *why = fmt::format("cube_3d {} is not a 3-vector", key);
           return false;
         }
         // The SDK takes the values by position, not by key.
-        for (const auto& kv : v->get_ref<const Json::object_t&>()) {
+        for (const JsonNode& value : v->children()) {
           double d;
-          if (!to_double(kv.second, &d)) {
+          if (!to_double(value, &d)) {
             *why = fmt::format("cube_3d {} is not numeric", key);
             return false;
           }
@@ -384,7 +366,7 @@ bool parse_def(Kind kind, const DefInput& in, Def* def, std::string* why) {
       }
       break;
     case Kind::kGis: {
-      const Json* gc = c == nullptr ? &json_empty_dict() : c;
+      const JsonNode* gc = c == nullptr ? &json_empty_dict() : c;
       if (!gc->is_object()) {
         *why = "gis coordinates are not an object";
         return false;
@@ -407,51 +389,51 @@ bool parse_def(Kind kind, const DefInput& in, Def* def, std::string* why) {
 struct Frame {
   std::int64_t num = 0;
   Def def;
-  const Json* fixed = nullptr;
-  const Json* visible = nullptr;
-  const Json* recipe1 = nullptr;  // legacy attributes list (nullptr: None)
+  const JsonNode* fixed = nullptr;
+  const JsonNode* visible = nullptr;
+  const JsonNode* recipe1 = nullptr;  // legacy attributes list (nullptr: None)
 };
 
 struct ItemContext {
   bool is_video = false;
   bool is_audio = false;
-  const Json* id = nullptr;
-  const Json* url = nullptr;
-  const Json* dataset_url = nullptr;
-  const Json* dataset_id = nullptr;
+  const JsonNode* id = nullptr;
+  const JsonNode* url = nullptr;
+  const JsonNode* dataset_url = nullptr;
+  const JsonNode* dataset_id = nullptr;
 };
 
 struct Plan {
-  const Json* a = nullptr;
+  const JsonNode* a = nullptr;
   std::string_view type;
   Kind kind = Kind::kPassthrough;
-  const Json* metadata = nullptr;  // nullptr: absent
-  const Json* system = nullptr;    // nullptr: absent
-  Def image_def;                   // non-video definition
-  std::vector<Frame> frames;       // video frame model (empty otherwise)
-  std::size_t current = 0;         // index of the first frame in `frames`
+  const JsonNode* metadata = nullptr;  // nullptr: absent
+  const JsonNode* system = nullptr;    // nullptr: absent
+  Def image_def;                       // non-video definition
+  std::vector<Frame> frames;           // video frame model (empty otherwise)
+  std::size_t current = 0;             // index of the first frame in `frames`
   std::int64_t frames_start = 0;
-  const Json* start_frame = nullptr;
-  const Json* start_time = nullptr;
-  const Json* end_frame = nullptr;  // nullptr: None
-  const Json* end_time = nullptr;   // nullptr: None
-  const Json* automated = nullptr;
-  const Json* object_id = nullptr;
-  const Json* status = nullptr;
+  const JsonNode* start_frame = nullptr;
+  const JsonNode* start_time = nullptr;
+  const JsonNode* end_frame = nullptr;  // nullptr: None
+  const JsonNode* end_time = nullptr;   // nullptr: None
+  const JsonNode* automated = nullptr;
+  const JsonNode* object_id = nullptr;
+  const JsonNode* status = nullptr;
   bool write_frame_info = false;
-  const Json* item_id = nullptr;
-  const Json* item_url = nullptr;
-  const Json* dataset_url = nullptr;
-  const Json* dataset_id = nullptr;
+  const JsonNode* item_id = nullptr;
+  const JsonNode* item_url = nullptr;
+  const JsonNode* dataset_url = nullptr;
+  const JsonNode* dataset_id = nullptr;
 
   const Def& def() const { return frames.empty() ? image_def : frames[current].def; }
 };
 
-DefInput snapshot_input(const Json& s, std::string_view type) {
+DefInput snapshot_input(const JsonNode& s, std::string_view type) {
   DefInput in;
-  if (const Json* c = member(&s, "coordinates")) {
+  if (const JsonNode* c = member(&s, "coordinates")) {
     in.coords = c;
-  } else if (const Json* d = member(&s, "data")) {
+  } else if (const JsonNode* d = member(&s, "data")) {
     in.coords = d;
     in.coords_from_data = true;
   }
@@ -480,7 +462,7 @@ bool add_frame(Plan* p, Frame frame) {
 }
 
 // Mirrors Annotation.from_json; false (with `why`) wherever the SDK would raise.
-bool plan_annotation(const Json& a, std::string_view type, const ItemContext& item, Plan* p,
+bool plan_annotation(const JsonNode& a, std::string_view type, const ItemContext& item, Plan* p,
                      std::string* why) {
   p->a = &a;
   p->type = type;
@@ -503,8 +485,8 @@ bool plan_annotation(const Json& a, std::string_view type, const ItemContext& it
   }
   p->object_id = get_not_none(p->system, "objectId");
   p->status = get_not_none(p->system, "status");
-  const Json* named = member(p->system, "attributes");
-  const Json* recipe1 = member(&a, "attributes");
+  const JsonNode* named = member(p->system, "attributes");
+  const JsonNode* recipe1 = member(&a, "attributes");
 
   p->item_id = member(&a, "itemId");
   if (p->item_id == nullptr) p->item_id = item.id;
@@ -514,22 +496,23 @@ bool plan_annotation(const Json& a, std::string_view type, const ItemContext& it
   if (p->dataset_url == nullptr) p->dataset_url = item.dataset_url;
   p->dataset_id = member(&a, "datasetId");
   if (p->dataset_id == nullptr) p->dataset_id = item.dataset_id;
-  const bool item_matches = (item.id == nullptr ? json_null() : *item.id) ==
-                            (p->item_id == nullptr ? json_null() : *p->item_id);
+  const bool item_matches = equal(item.id == nullptr ? json_null() : *item.id,
+                                  p->item_id == nullptr ? json_null() : *p->item_id);
   if (item_matches && is_none(p->dataset_id)) p->dataset_id = item.dataset_id;
 
   p->start_frame = &json_zero();
   p->start_time = &json_zero();
-  const Json* first_coords = &json_empty_list();
+  const JsonNode* first_coords = &json_empty_list();
   if (item.is_video || item.is_audio) {
     p->end_time = &json_one_point_five();
-    if (const Json* c = member(&a, "coordinates")) first_coords = c;
+    if (const JsonNode* c = member(&a, "coordinates")) first_coords = c;
     if (p->system != nullptr) {
-      if (const Json* v = member(p->system, "frame")) p->start_frame = v;
-      if (const Json* v = member(p->system, "startTime")) p->start_time = v;
+      if (const JsonNode* v = member(p->system, "frame")) p->start_frame = v;
+      if (const JsonNode* v = member(p->system, "startTime")) p->start_time = v;
       p->automated = get_not_none(p->system, "automated");
       p->end_frame = get_not_none(p->system, "endFrame");
-      if (const Json* v = member(p->system, "endTime")) p->end_time = v->is_null() ? nullptr : v;
+      if (const JsonNode* v = member(p->system, "endTime"))
+        p->end_time = v->is_null() ? nullptr : v;
     }
   }
   if (!item.is_video || item.is_audio) {
@@ -548,7 +531,7 @@ bool plan_annotation(const Json& a, std::string_view type, const ItemContext& it
     return false;
   }
 
-  const Json* description = get_not_none(&a, "description");
+  const JsonNode* description = get_not_none(&a, "description");
   if (description != nullptr && !description->is_string()) {
     *why = "description is not a string";
     return false;
@@ -581,13 +564,13 @@ bool plan_annotation(const Json& a, std::string_view type, const ItemContext& it
       *why = "video annotation without metadata.system";
       return false;
     }
-    const Json* snapshots = member(p->system, "snapshots_");
+    const JsonNode* snapshots = member(p->system, "snapshots_");
     if (snapshots != nullptr && !snapshots->is_array()) {
       *why = "snapshots_ is not a list";
       return false;
     }
     if (snapshots != nullptr) {
-      for (const auto& s : *snapshots) {
+      for (const JsonNode& s : snapshots->children()) {
         if (!s.is_object()) {
           *why = "snapshot is not an object";
           return false;
@@ -601,7 +584,7 @@ bool plan_annotation(const Json& a, std::string_view type, const ItemContext& it
           *why = "snapshot without label";
           return false;
         }
-        if (const Json* fr = member(&s, "frame")) {
+        if (const JsonNode* fr = member(&s, "frame")) {
           if (!to_frame_key(fr, &f.num)) {
             *why = "snapshot frame is not an integer";
             return false;
@@ -630,11 +613,11 @@ bool plan_annotation(const Json& a, std::string_view type, const ItemContext& it
     p->write_frame_info = true;
   } else {
     p->image_def.description = description;
-    auto positive = [&](const Json* v, bool* out) {
+    auto positive = [&](const JsonNode* v, bool* out) {
       *out = false;
       if (!truthy(v)) return true;
       double d;
-      if (!to_double(*v, &d)) return v->is_boolean() ? (*out = true, true) : false;
+      if (!to_double(*v, &d)) return v->is_bool() ? (*out = true, true) : false;
       *out = d > 0;
       return true;
     };
@@ -652,7 +635,7 @@ bool plan_annotation(const Json& a, std::string_view type, const ItemContext& it
   return true;
 }
 
-void write_or_null(JsonWriter& w, const Json* v) {
+void write_or_null(JsonWriter& w, const JsonNode* v) {
   if (v == nullptr) {
     w.null_value();
   } else {
@@ -798,15 +781,16 @@ void emit_snapshot(JsonWriter& w, const Frame& f, std::string_view type) {
 }
 
 // A raw video subtitle snapshot as the SDK leaves it: edited in place while being parsed.
-void emit_mutated_snapshot(JsonWriter& w, const Json& s, std::string_view type) {
-  const Json* named = member(&s, "namedAttributes");
-  const Json* attributes = member(&s, "attributes");
-  const Json* new_attributes =
+void emit_mutated_snapshot(JsonWriter& w, const JsonNode& s, std::string_view type) {
+  const JsonNode* named = member(&s, "namedAttributes");
+  const JsonNode* attributes = member(&s, "attributes");
+  const JsonNode* new_attributes =
       named != nullptr ? named
                        : (attributes != nullptr && attributes->is_object() ? attributes : nullptr);
   bool wrote_type = false, wrote_attributes = false;
   w.begin_object();
-  for (const auto& [key, value] : s.get_ref<const Json::object_t&>()) {
+  for (const JsonNode& value : s.children()) {
+    const std::string_view key = value.key();
     w.key(key);
     if (key == "type") {
       w.string_value(type);
@@ -867,7 +851,7 @@ void emit_system(JsonWriter& w, const Plan& p) {
         w.value(*p.object_id);
         return;
       case Override::kStatus:
-        if (p.status->is_string() && p.status->get_ref<const std::string&>() == "clear") {
+        if (p.status->is_string() && p.status->string() == "clear") {
           w.null_value();
         } else {
           w.value(*p.status);
@@ -905,7 +889,8 @@ void emit_system(JsonWriter& w, const Plan& p) {
   bool written[9] = {};
   w.begin_object();
   if (p.system != nullptr) {
-    for (const auto& [key, value] : p.system->get_ref<const Json::object_t&>()) {
+    for (const JsonNode& value : p.system->children()) {
+      const std::string_view key = value.key();
       w.key(key);
       std::size_t i = 0;
       while (i < 9 && !(active[i] && kOverrideKeys[i] == key)) ++i;
@@ -914,7 +899,7 @@ void emit_system(JsonWriter& w, const Plan& p) {
         written[i] = true;
       } else if (mutated_snapshots && key == "snapshots_" && value.is_array()) {
         w.begin_array();
-        for (const auto& s : value) emit_mutated_snapshot(w, s, p.type);
+        for (const JsonNode& s : value.children()) emit_mutated_snapshot(w, s, p.type);
         w.end_array();
       } else {
         w.value(value);
@@ -931,11 +916,11 @@ void emit_system(JsonWriter& w, const Plan& p) {
 }
 
 void emit_annotation(JsonWriter& w, const Plan& p) {
-  const Json& a = *p.a;
+  const JsonNode& a = *p.a;
   const Def& def = p.def();
   w.begin_object();
   w.key("id");
-  const Json* id = member(&a, "id");
+  const JsonNode* id = member(&a, "id");
   if (id == nullptr) id = member(&a, "_id");
   write_or_null(w, id);
   w.key("url");
@@ -946,7 +931,8 @@ void emit_annotation(JsonWriter& w, const Plan& p) {
   w.begin_object();
   bool wrote_system = false;
   if (p.metadata != nullptr) {
-    for (const auto& [key, value] : p.metadata->get_ref<const Json::object_t&>()) {
+    for (const JsonNode& value : p.metadata->children()) {
+      const std::string_view key = value.key();
       w.key(key);
       if (key == "system") {
         emit_system(w, p);
@@ -981,7 +967,7 @@ void emit_annotation(JsonWriter& w, const Plan& p) {
     w.key("description");
     w.value(*def.description);
   }
-  if (const Json* suggestions = member(&a, "labelSuggestions"); truthy(suggestions)) {
+  if (const JsonNode* suggestions = member(&a, "labelSuggestions"); truthy(suggestions)) {
     w.key("labelSuggestions");
     w.value(*suggestions);
   }
@@ -1024,28 +1010,28 @@ std::string_view guess_media(std::string_view filename) {
   return {};
 }
 
-ItemContext item_context(const Json& item) {
+ItemContext item_context(const JsonNode& item) {
   ItemContext ctx;
   ctx.id = member(&item, "id");
   ctx.url = member(&item, "url");
   ctx.dataset_url = member(&item, "dataset");
   ctx.dataset_id = member(&item, "datasetId");
-  const Json* mimetype = get_not_none(member(member(&item, "metadata"), "system"), "mimetype");
+  const JsonNode* mimetype = get_not_none(member(member(&item, "metadata"), "system"), "mimetype");
   std::string_view kind;
   if (mimetype != nullptr && mimetype->is_string()) {
-    kind = mimetype->get_ref<const std::string&>();
-  } else if (const Json* filename = member(&item, "filename");
+    kind = mimetype->string();
+  } else if (const JsonNode* filename = member(&item, "filename");
              filename != nullptr && filename->is_string()) {
-    kind = guess_media(filename->get_ref<const std::string&>());
+    kind = guess_media(filename->string());
   }
   ctx.is_video = contains(kind, "video");
   ctx.is_audio = contains(kind, "audio");
   return ctx;
 }
 
-std::string annotation_name(const Json& a) {
-  const Json* id = member(&a, "id");
-  if (id != nullptr && id->is_string()) return id->get<std::string>();
+std::string annotation_name(const JsonNode& a) {
+  const JsonNode* id = member(&a, "id");
+  if (id != nullptr && id->is_string()) return std::string(id->string());
   return "(without id)";
 }
 
@@ -1054,7 +1040,9 @@ class DataloopFormat final : public Format {
   std::string_view name() const override { return "dataloop"; }
   std::string_view content_type() const override { return "application/json"; }
 
-  Result<EncodeResult> encode(const Json& item, std::span<const Json> annotations) const override {
+  using Format::encode;
+  Result<EncodeResult> encode(const JsonNode& item,
+                              std::span<const JsonNode* const> annotations) const override {
     if (!item.is_object()) return invalid_argument("item is not a JSON object");
     EncodeResult result;
     JsonWriter w(WriterStyle{}, 4096 + annotations.size() * 2048);
@@ -1069,12 +1057,13 @@ class DataloopFormat final : public Format {
     plain("thumbnail");
     plain("annotated");
     w.key("metadata");
-    const Json* metadata = member(&item, "metadata");
+    const JsonNode* metadata = member(&item, "metadata");
     if (metadata == nullptr || metadata->is_object()) {
       w.begin_object();
       bool has_system = false;
       if (metadata != nullptr) {
-        for (const auto& [key, value] : metadata->get_ref<const Json::object_t&>()) {
+        for (const JsonNode& value : metadata->children()) {
+          const std::string_view key = value.key();
           w.key(key);
           w.value(value);
           has_system = has_system || key == "system";
@@ -1091,7 +1080,7 @@ class DataloopFormat final : public Format {
     }
     for (auto key : {"filename", "stream", "name", "type", "url", "id"}) plain(key);
     w.key("hidden");
-    if (const Json* hidden = member(&item, "hidden")) {
+    if (const JsonNode* hidden = member(&item, "hidden")) {
       w.value(*hidden);
     } else {
       w.bool_value(false);
@@ -1101,15 +1090,16 @@ class DataloopFormat final : public Format {
     w.begin_array();
     Plan plan;
     std::string why;
-    for (const Json& a : annotations) {
-      const Json* type = member(&a, "type");
+    for (const JsonNode* annotation : annotations) {
+      const JsonNode& a = *annotation;
+      const JsonNode* type = member(&a, "type");
       if (type == nullptr || !type->is_string()) {
         result.warnings.push_back(
             fmt::format("annotation {}: no string 'type'; not exported (the SDK never lists it)",
                         annotation_name(a)));
         continue;
       }
-      const std::string_view type_name = type->get_ref<const std::string&>();
+      const std::string_view type_name = type->string();
       if (std::find(std::begin(kListedTypes), std::end(kListedTypes), type_name) ==
           std::end(kListedTypes)) {
         continue;  // notes and types the SDK does not list are never exported
@@ -1128,7 +1118,7 @@ class DataloopFormat final : public Format {
     w.end_array();
     for (auto key : {"annotationsCount", "dataset", "createdAt", "datasetId"}) plain(key);
     for (std::string_view key : {"spec", "creator", "description", "srcItem"}) {
-      if (const Json* v = get_not_none(&item, key)) {
+      if (const JsonNode* v = get_not_none(&item, key)) {
         w.key(key);
         w.value(*v);
       }

@@ -13,13 +13,16 @@ class RawFormat final : public Format {
   std::string_view name() const override { return "raw"; }
   std::string_view content_type() const override { return "application/json"; }
 
-  Result<EncodeResult> encode(const Json& item, std::span<const Json> annotations) const override {
+  using Format::encode;
+  Result<EncodeResult> encode(const JsonNode& item,
+                              std::span<const JsonNode* const> annotations) const override {
     if (!item.is_object()) return invalid_argument("item is not a JSON object");
     EncodeResult result;
     JsonWriter w(style_, 4096 + annotations.size() * 2048);
     bool wrote_annotations = false;
     w.begin_object();
-    for (const auto& [key, value] : item.get_ref<const Json::object_t&>()) {
+    for (const JsonNode& value : item.children()) {
+      const std::string_view key = value.key();
       w.key(key);
       if (key == "annotations") {
         write_annotations(w, annotations);
@@ -38,9 +41,9 @@ class RawFormat final : public Format {
   }
 
  private:
-  static void write_annotations(JsonWriter& w, std::span<const Json> annotations) {
+  static void write_annotations(JsonWriter& w, std::span<const JsonNode* const> annotations) {
     w.begin_array();
-    for (const auto& a : annotations) w.value(a);
+    for (const JsonNode* a : annotations) w.value(*a);
     w.end_array();
   }
 
