@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 
+#include "common/buffer_pool.h"
 #include "common/json_scan.h"
 #include "common/utf8.h"
 
@@ -43,7 +44,7 @@ class JsonDocParser {
   bool parse() {
     // About one node per 12 bytes of platform JSON; growing past it is cheap (nodes are trivially
     // copyable) but each doubling touches fresh pages.
-    doc_.nodes_.reserve(doc_.text_.size() / 12 + 8);
+    doc_.nodes_ = VectorPool<JsonNode>::take(doc_.text_.size() / 12 + 8);
     skip_whitespace();
     if (!value(0)) return false;
     skip_whitespace();
@@ -574,6 +575,11 @@ class JsonDocBuilder {
 
   JsonDoc& doc_;
 };
+
+JsonDoc::~JsonDoc() {
+  recycle_buffer(std::move(text_));
+  VectorPool<JsonNode>::recycle(std::move(nodes_));
+}
 
 Result<std::shared_ptr<const JsonDoc>> JsonDoc::parse(std::string text, std::string_view what) {
   // Node spans and string lengths are 32-bit.

@@ -145,6 +145,9 @@ class JsonDoc {
 
   JsonDoc(const JsonDoc&) = delete;
   JsonDoc& operator=(const JsonDoc&) = delete;
+  // Hands the text and node buffers back to the thread's pool (common/buffer_pool.h): the next
+  // page parsed on this thread reuses them.
+  ~JsonDoc();
 
   const JsonNode& root() const { return nodes_.front(); }
 

@@ -7,6 +7,8 @@
 #include <mutex>
 #include <random>
 
+#include "common/buffer_pool.h"
+
 namespace dlexport::http {
 
 std::string_view method_name(Method method) {
@@ -100,36 +102,9 @@ std::unique_ptr<HttpMultiplexer> HttpClient::multiplexer() {
   return std::make_unique<SendingMultiplexer>(*this);
 }
 
-namespace {
+void recycle_body(std::string body) { recycle_buffer(std::move(body)); }
 
-// Bodies below this are ordinary allocations; recycling them would only pin memory.
-constexpr std::size_t kRecycledBodyMin = 256 << 10;
-// Nor is a buffer kept beyond this: one odd huge answer must not stay resident for the run.
-constexpr std::size_t kRecycledBodyMax = 32 << 20;
-
-std::string& spare_body() {
-  thread_local std::string spare;
-  return spare;
-}
-
-}  // namespace
-
-void recycle_body(std::string body) {
-  std::string& spare = spare_body();
-  if (body.capacity() < kRecycledBodyMin || body.capacity() > kRecycledBodyMax ||
-      body.capacity() <= spare.capacity()) {
-    return;
-  }
-  body.clear();
-  spare = std::move(body);
-}
-
-std::string body_buffer(std::size_t size) {
-  std::string body;
-  if (size >= kRecycledBodyMin && spare_body().capacity() >= size) body.swap(spare_body());
-  body.reserve(size);
-  return body;
-}
+std::string body_buffer(std::size_t size) { return take_buffer(size); }
 
 std::string new_request_id() {
   thread_local std::mt19937_64 rng{std::random_device{}()};

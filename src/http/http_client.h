@@ -151,10 +151,8 @@ class HttpClient {
 using HttpClientPtr = std::shared_ptr<HttpClient>;
 
 // Large response bodies (query pages are megabytes) are received into a buffer kept per thread
-// when one is available: a caller done with a body hands it back with recycle_body(), and the
-// next large response received on the same thread reuses its memory instead of mapping fresh
-// pages, whose first touch costs a page fault each (some 270 per megabyte). Small bodies are not
-// kept; a thread keeps at most one buffer (the largest), freed when the thread ends.
+// when one is available (common/buffer_pool.h): a caller done with a body hands it back with
+// recycle_body(), and the next large response received on the same thread reuses its memory.
 void recycle_body(std::string body);
 // For HttpClient implementations: an empty string with room for `size` bytes, reusing the
 // thread's recycled buffer when it is large enough.
