@@ -531,10 +531,12 @@ class ExportPipeline {
   }
 
   // After an upload failed: is the driver gone or unsafe now? Then that is the reason (and
-  // every later item fails with it without an upload).
+  // every later item fails with it without an upload). The platform is read without driver_mu_
+  // held: engines take it before every upload, and an engine waiting for it drives none of the
+  // uploads it has in flight, for as long as the read takes (slowest when uploads fail).
   std::optional<std::string> driver_failure_reason() {
-    std::lock_guard<std::mutex> lock(driver_mu_);
-    if (driver_gone_) return driver_gone_;
+    std::lock_guard<std::mutex> check(driver_check_mu_);
+    if (auto gone = driver_gone_reason()) return gone;
     const auto now = std::chrono::steady_clock::now();
     if (last_driver_check_ && now - *last_driver_check_ < kDriverRecheckInterval) {
       return std::nullopt;
@@ -543,10 +545,10 @@ class ExportPipeline {
     auto driver = deps_.client.get_driver(driver_id_);
     Status status = driver ? cleanup::check_driver_safe(*driver)
                            : cleanup::driver_lookup_error(driver_id_, driver.error());
-    if (status.code() == StatusCode::kFailedPrecondition) {
-      driver_gone_ = "target refused while exporting: " + status.message();
-      spdlog::error("{}", *driver_gone_);
-    }
+    if (status.code() != StatusCode::kFailedPrecondition) return std::nullopt;
+    std::lock_guard<std::mutex> lock(driver_mu_);
+    driver_gone_ = "target refused while exporting: " + status.message();
+    spdlog::error("{}", *driver_gone_);
     return driver_gone_;
   }
 
@@ -606,8 +608,10 @@ class ExportPipeline {
   ProgressCounts counts_;  // guarded by mu_
 
   std::mutex driver_mu_;
-  std::optional<std::string> driver_gone_;                                  // guarded by driver_mu_
-  std::optional<std::chrono::steady_clock::time_point> last_driver_check_;  // guarded
+  std::optional<std::string> driver_gone_;  // guarded by driver_mu_
+  // Held across a re-read of the driver, so one runs at a time and the others wait for its answer.
+  std::mutex driver_check_mu_;
+  std::optional<std::chrono::steady_clock::time_point> last_driver_check_;  // guarded by it
 };
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
@@ -318,6 +320,58 @@ TEST_F(ExportRunTest, UploadsFailingTransientlyAreRetriedWithinTheAttemptLimit) 
     EXPECT_EQ(count, path == "/dir1/img4.json" ? 3 : 2) << path;
   }
   EXPECT_EQ(platform_.bucket().size(), 23u);
+}
+
+TEST_F(ExportRunTest, ReReadingTheDriverAfterAFailedUploadDoesNotStallTheOtherUploads) {
+  // After an upload fails for good, a helper re-reads the driver: a platform call, and slow
+  // exactly when the platform is in trouble. The upload engine must keep starting (and
+  // completing) its other uploads meanwhile. Here the driver read answers only once two more
+  // uploads have arrived while it runs; a bounded wait turns a stalled engine into a failure.
+  add_items(12);
+  export_options_.concurrency = 2;  // one engine with two uploads in flight
+  export_options_.batch_size = 100;
+  constexpr auto kBound = std::chrono::seconds(10);
+  std::mutex mu;
+  std::condition_variable changed;
+  int uploads_seen = 0;
+  bool reading_driver = false;
+  bool driver_read = false;
+  int uploads_during_read = 0;
+  bool not_stalled = false;
+  platform_.set_hook([&](const http::Request& r) -> std::optional<Result<http::Response>> {
+    std::unique_lock<std::mutex> lock(mu);
+    if (is_upload(r)) {
+      const int n = ++uploads_seen;
+      if (n == 1) return http::testing::json_response(400, Json{{"message", "bad file"}});
+      // The third upload is started after the first one failed; holding it until the driver
+      // read has begun makes the fourth start while that read is surely in progress.
+      if (n == 3) changed.wait_for(lock, kBound, [&] { return driver_read; });
+      if (reading_driver) {
+        ++uploads_during_read;
+        changed.notify_all();
+      }
+      return std::nullopt;
+    }
+    const bool driver_get =
+        r.method == http::Method::kGet && r.url.find("/drivers/") != std::string::npos;
+    if (driver_get && uploads_seen > 0 && !driver_read) {
+      driver_read = true;
+      reading_driver = true;
+      changed.notify_all();
+      not_stalled = changed.wait_for(lock, kBound, [&] { return uploads_during_read >= 2; });
+      reading_driver = false;
+    }
+    return std::nullopt;
+  });
+  const ExportReport report = run();
+  EXPECT_EQ(report.counts.exported, 11);
+  EXPECT_EQ(report.counts.failed, 1);
+  ASSERT_EQ(report.failures.size(), 1u);
+  EXPECT_NE(report.failures[0].reason.find("upload failed"), std::string::npos)
+      << report.failures[0].reason;
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_TRUE(driver_read) << "the failed upload made the run re-read the driver";
+  EXPECT_TRUE(not_stalled) << "uploads stopped while the driver was being re-read";
 }
 
 TEST_F(ExportRunTest, RefusedDriverUploadsNothing) {
