@@ -14,11 +14,15 @@ namespace dlexport {
 // --- JsonNode ---------------------------------------------------------------------------------
 
 const JsonNode* JsonNode::find(std::string_view key) const {
-  if (!is_object()) return nullptr;
-  for (const JsonNode& member : children()) {
-    if (member.key_len_ == key.size() && (key.empty() || member.key_[0] == key[0]) &&
-        std::memcmp(member.key_, key.data(), key.size()) == 0) {
-      return &member;
+  if (!is_object() || key.size() > std::numeric_limits<std::uint32_t>::max()) return nullptr;
+  const auto len = static_cast<std::uint32_t>(key.size());
+  const char first = key.empty() ? '\0' : key.front();
+  const char last = key.empty() ? '\0' : key.back();
+  const JsonNode* member = first_child();
+  for (std::uint32_t left = count_; left > 0; --left, member = member->next_sibling()) {
+    if (member->key_len_ == len && member->key_first_ == first && member->key_last_ == last &&
+        (member->flags_ & kHidden) == 0 && std::memcmp(member->key_, key.data(), len) == 0) {
+      return &member->resolved();
     }
   }
   return nullptr;
@@ -143,8 +147,7 @@ class JsonDocParser {
       skip_whitespace();
       const std::size_t member = nodes().size();
       if (!value(depth + 1)) return false;
-      nodes()[member].key_ = key;
-      nodes()[member].key_len_ = key_len;
+      set_key(nodes()[member], key, key_len);
       if (has_escapes) {
         escaped_.push_back({member, true});
         escaped_keys = true;
@@ -176,7 +179,7 @@ class JsonDocParser {
   bool same_key(std::size_t a, std::size_t b) const {
     const JsonNode& x = doc_.nodes_[a];
     const JsonNode& y = doc_.nodes_[b];
-    return x.key_len_ == y.key_len_ && (x.key_len_ == 0 || x.key_[0] == y.key_[0]) &&
+    return x.key_len_ == y.key_len_ && x.key_first_ == y.key_first_ && x.key_last_ == y.key_last_ &&
            std::memcmp(x.key_, y.key_, x.key_len_) == 0;
   }
 
@@ -383,7 +386,7 @@ class JsonDocParser {
     }
     const auto len = static_cast<std::uint32_t>(w - begin);
     if (e.key) {
-      node.key_len_ = len;
+      set_key(node, begin, len);
     } else {
       node.count_ = len;
     }
@@ -409,6 +412,13 @@ class JsonDocParser {
   }
 
   static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+  static void set_key(JsonNode& node, const char* key, std::uint32_t len) {
+    node.key_ = key;
+    node.key_len_ = len;
+    node.key_first_ = len == 0 ? '\0' : key[0];
+    node.key_last_ = len == 0 ? '\0' : key[len - 1];
+  }
 
   bool number(JsonNode& out) {
     const char* start = p_;
@@ -521,6 +531,8 @@ class JsonDocBuilder {
       JsonNode& n = doc_.nodes_[self];
       n.key_ = keep(key);
       n.key_len_ = static_cast<std::uint32_t>(key.size());
+      n.key_first_ = key.empty() ? '\0' : key.front();
+      n.key_last_ = key.empty() ? '\0' : key.back();
     }
     switch (v.type()) {
       case Json::value_t::boolean:

@@ -92,6 +92,10 @@ class JsonNode {
 
   Type type_ = Type::kNull;
   std::uint8_t flags_ = 0;
+  // The key's first and last bytes, kept here so find() settles almost every comparison without
+  // touching the text.
+  char key_first_ = 0;
+  char key_last_ = 0;
   std::uint32_t key_len_ = 0;
   const char* key_ = "";
   std::uint32_t span_ = 1;   // nodes in this subtree, this one included

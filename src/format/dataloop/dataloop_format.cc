@@ -429,6 +429,17 @@ struct Plan {
   const Def& def() const { return frames.empty() ? image_def : frames[current].def; }
 };
 
+// Plan{} without giving up the vectors' memory (an item's annotations reuse one plan).
+void reset(Plan& p) {
+  std::vector<double> nums = std::move(p.image_def.nums);
+  std::vector<Frame> frames = std::move(p.frames);
+  nums.clear();
+  frames.clear();
+  p = Plan{};
+  p.image_def.nums = std::move(nums);
+  p.frames = std::move(frames);
+}
+
 DefInput snapshot_input(const JsonNode& s, std::string_view type) {
   DefInput in;
   if (const JsonNode* c = member(&s, "coordinates")) {
@@ -1104,7 +1115,7 @@ class DataloopFormat final : public Format {
           std::end(kListedTypes)) {
         continue;  // notes and types the SDK does not list are never exported
       }
-      plan = Plan{};
+      reset(plan);
       why.clear();
       if (plan_annotation(a, type_name, ctx, &plan, &why)) {
         emit_annotation(w, plan);
