@@ -105,7 +105,7 @@ class DriverBatchExporterImpl final : public DriverBatchExporter {
         outcomes[i].status = err->second;
         continue;
       }
-      auto path = deps_.path_template.render(item.raw);
+      auto path = deps_.path_template.render(*item.raw);
       if (!path) {
         outcomes[i].status = invalid_argument("no valid object path: " + path.error().message());
         continue;
@@ -118,8 +118,7 @@ class DriverBatchExporterImpl final : public DriverBatchExporter {
             owner->second, item.id, *path, deps_.path_template.text()));
         continue;
       }
-      const auto item_doc = JsonDoc::from_json(item.raw);
-      auto encoded = deps_.format.encode(item_doc->root(), annotations[item.id]);
+      auto encoded = deps_.format.encode(*item.raw, annotations[item.id]);
       if (!encoded) {
         outcomes[i].status = encoded.error().annotate("cannot encode");
         continue;

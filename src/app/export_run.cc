@@ -278,7 +278,7 @@ class ExportPipeline {
         fail(item.id, err->second);
         continue;
       }
-      auto path = deps_.path_template.render(item.raw);
+      auto path = deps_.path_template.render(*item.raw);
       if (!path) {
         fail(item.id, "no valid object path: " + path.error().message());
         continue;
@@ -295,9 +295,7 @@ class ExportPipeline {
       const dataloop::Item& item = *p.item;
       static const std::vector<const JsonNode*> kNone;
       const auto it = annotations.find(item.id);
-      const auto item_doc = JsonDoc::from_json(item.raw);
-      auto encoded =
-          deps_.format.encode(item_doc->root(), it == annotations.end() ? kNone : it->second);
+      auto encoded = deps_.format.encode(*item.raw, it == annotations.end() ? kNone : it->second);
       if (!encoded) {
         fail(item.id, "cannot encode: " + encoded.error().to_string());
         continue;
@@ -365,7 +363,7 @@ class ExportPipeline {
     auto other = worker::retrying(deps_.retry, "GET /items/" + first_id,
                                   [&] { return deps_.client.get_item(first_id); });
     if (other) {
-      auto other_path = deps_.path_template.render(other->raw);
+      auto other_path = deps_.path_template.render(*other->raw);
       if (other_path && *other_path != path) return std::nullopt;
       first_filename = other->filename;
     }

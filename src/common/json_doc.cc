@@ -18,8 +18,8 @@ const JsonNode* JsonNode::find(std::string_view key) const {
   const auto len = static_cast<std::uint32_t>(key.size());
   const char first = key.empty() ? '\0' : key.front();
   const char last = key.empty() ? '\0' : key.back();
-  const JsonNode* member = first_child();
-  for (std::uint32_t left = count_; left > 0; --left, member = member->next_sibling()) {
+  const JsonNode* const end = end_of_children();
+  for (const JsonNode* member = first_child(); member != end; member = member->next_sibling()) {
     if (member->key_len_ == len && member->key_first_ == first && member->key_last_ == last &&
         (member->flags_ & kHidden) == 0 && std::memcmp(member->key_, key.data(), len) == 0) {
       return &member->resolved();
@@ -188,9 +188,10 @@ class JsonDocParser {
   void find_repeated_keys(std::size_t self, std::size_t base, std::size_t n) {
     const std::size_t* m = members_.data() + base;
     auto repeat = [&](std::size_t first, std::size_t later) {
-      nodes()[first].alias_ = static_cast<std::uint32_t>(later - first);
+      nodes()[first].flags_ |= JsonNode::kAlias;
+      nodes()[first].u_.u = later - first;
       nodes()[later].flags_ |= JsonNode::kHidden;
-      ++nodes()[self].hidden_;
+      --nodes()[self].count_;
     };
     if (n <= kPairwiseMembers) {
       for (std::size_t j = 1; j < n; ++j) {
@@ -341,6 +342,8 @@ class JsonDocParser {
   // "\uXXXX" -> at most 3, a surrogate pair's 12 -> 4).
   void decode(const Escaped& e) {
     JsonNode& node = nodes()[e.node];
+    // A repeated key's first value is replaced (and u_ now holds the alias), so never decoded.
+    if (!e.key && (node.flags_ & JsonNode::kAlias) != 0) return;
     char* const begin = const_cast<char*>(e.key ? node.key_ : node.u_.s);
     const char* r = begin;
     const char* const end = begin + (e.key ? node.key_len_ : node.count_);
@@ -609,6 +612,18 @@ std::shared_ptr<const JsonDoc> JsonDoc::from_json(const Json& value) {
   std::shared_ptr<JsonDoc> doc(new JsonDoc());
   JsonDocBuilder(*doc).build(value);
   return doc;
+}
+
+JsonRef::JsonRef() {
+  static const std::shared_ptr<const JsonDoc> kNull = JsonDoc::from_json(Json());
+  doc_ = kNull;
+  node_ = &kNull->root();
+}
+
+JsonRef JsonRef::of(const Json& value) {
+  auto doc = JsonDoc::from_json(value);
+  const JsonNode* root = &doc->root();
+  return JsonRef(std::move(doc), root);
 }
 
 // --- back to Json -----------------------------------------------------------------------------

@@ -67,7 +67,7 @@ class JsonNode {
   std::string_view key() const { return {key_, key_len_}; }
 
   // Elements of an array, members of an object (key() is the member's key); 0 otherwise.
-  std::size_t size() const { return is_array() || is_object() ? count_ - hidden_ : 0; }
+  std::size_t size() const { return is_array() || is_object() ? count_ : 0; }
   bool empty() const { return size() == 0; }
   Range children() const;
   // The member `key` of an object (the last value when the key repeats); nullptr when absent or
@@ -82,13 +82,17 @@ class JsonNode {
   friend class JsonDocParser;
 
   static constexpr std::uint8_t kHidden = 1;  // a repeated key's later occurrence
+  static constexpr std::uint8_t kAlias = 2;   // a repeated key's first occurrence (see resolved())
 
   JsonNode() = default;
   const JsonNode* first_child() const { return this + 1; }
   const JsonNode* next_sibling() const { return this + span_; }
   // A member whose key repeats later stands at its first position but takes the value of the
-  // last occurrence, `alias_` nodes ahead (0: itself).
-  const JsonNode& resolved() const { return this[alias_]; }
+  // last occurrence, u_.u nodes ahead (its own value is never read).
+  const JsonNode& resolved() const {
+    return (flags_ & kAlias) != 0 ? this[static_cast<std::ptrdiff_t>(u_.u)] : *this;
+  }
+  const JsonNode* end_of_children() const { return this + span_; }
 
   Type type_ = Type::kNull;
   std::uint8_t flags_ = 0;
@@ -99,7 +103,7 @@ class JsonNode {
   std::uint32_t key_len_ = 0;
   const char* key_ = "";
   std::uint32_t span_ = 1;   // nodes in this subtree, this one included
-  std::uint32_t count_ = 0;  // string bytes, or children (hidden ones included)
+  std::uint32_t count_ = 0;  // string bytes, or visible children
   union {
     bool b;
     std::int64_t i;
@@ -107,8 +111,6 @@ class JsonNode {
     double d;
     const char* s;
   } u_{};
-  std::uint32_t alias_ = 0;   // see resolved()
-  std::uint32_t hidden_ = 0;  // hidden children (repeated keys)
 };
 
 // Visits the visible children of an array or object, repeated keys resolved.
@@ -119,24 +121,24 @@ class JsonNode::Iterator {
   Iterator& operator++() {
     do {
       node_ = node_->next_sibling();
-      --left_;
-    } while (left_ > 0 && (node_->flags_ & kHidden) != 0);
+    } while (node_ != end_ && (node_->flags_ & kHidden) != 0);
     return *this;
   }
-  bool operator==(const Iterator& other) const { return left_ == other.left_; }
+  bool operator==(const Iterator& other) const { return node_ == other.node_; }
 
  private:
   friend struct JsonNode::Range;
-  Iterator(const JsonNode* node, std::uint32_t left) : node_(node), left_(left) {}
+  Iterator(const JsonNode* node, const JsonNode* end) : node_(node), end_(end) {}
   const JsonNode* node_;
-  std::uint32_t left_;  // children from node_ to the end, hidden ones included
+  const JsonNode* end_;
 };
 
+// The first child is never hidden (a repeat is hidden, its first occurrence is not).
 struct JsonNode::Range {
-  const JsonNode* first;
-  std::uint32_t total;  // children, hidden ones included
-  Iterator begin() const { return {first, total}; }
-  Iterator end() const { return {nullptr, 0}; }
+  const JsonNode* from;
+  const JsonNode* to;  // one past the last child's subtree
+  Iterator begin() const { return {from, to}; }
+  Iterator end() const { return {to, to}; }
 };
 
 class JsonDoc {
@@ -167,8 +169,26 @@ class JsonDoc {
 // The node as a Json value (for callers that still need the DOM, and for tests).
 Json to_json(const JsonNode& node);
 
+// A node together with the document that owns it: what an entity parsed from a page carries (an
+// item of a listing page keeps the page alive). Cheap to copy. A default JsonRef is null.
+class JsonRef {
+ public:
+  JsonRef();
+  JsonRef(std::shared_ptr<const JsonDoc> doc, const JsonNode* node)
+      : doc_(std::move(doc)), node_(node) {}
+  // A copy of `value` in a document of its own.
+  static JsonRef of(const Json& value);
+
+  const JsonNode& operator*() const { return *node_; }
+  const JsonNode* operator->() const { return node_; }
+
+ private:
+  std::shared_ptr<const JsonDoc> doc_;
+  const JsonNode* node_;
+};
+
 inline JsonNode::Range JsonNode::children() const {
-  return {first_child(), is_array() || is_object() ? count_ : 0};
+  return {first_child(), is_array() || is_object() ? end_of_children() : first_child()};
 }
 
 }  // namespace dlexport

@@ -375,11 +375,11 @@ Status PageIterator::turn_page(std::size_t entries, std::string last_id, bool ha
 }
 
 Result<std::vector<Item>> ItemPager::next() {
-  DLX_ASSIGN_OR_RETURN(std::vector<Json> raw, pages_.next());
+  DLX_ASSIGN_OR_RETURN(PageIterator::DocPage page, pages_.next_doc());
   std::vector<Item> items;
-  items.reserve(raw.size());
-  for (auto& json : raw) {
-    DLX_ASSIGN_OR_RETURN(Item item, parse_item(std::move(json)));
+  items.reserve(page.entries->size());
+  for (const JsonNode& entry : page.entries->children()) {
+    DLX_ASSIGN_OR_RETURN(Item item, parse_item(JsonRef(page.doc, &entry)));
     items.push_back(std::move(item));
   }
   return items;
@@ -635,9 +635,8 @@ Result<Item> Client::upload_result(const UploadCall& call, Result<http::Response
   const http::Response& response = *outcome;
   if (!is_success(response.status)) return error_from(response, call.context);
   DLX_ASSIGN_OR_RETURN(Json json, parse_json_body(response, call.context));
-  // Moved, not copied: the item keeps the answer as its raw JSON.
-  DLX_ASSIGN_OR_RETURN(Item item, parse_item(std::move(json)));
-  const Json* size = member_path(item.raw, "metadata.system.size");
+  DLX_ASSIGN_OR_RETURN(Item item, parse_item(json));
+  const Json* size = member_path(json, "metadata.system.size");
   if (size == nullptr || !size->is_number()) {
     return Status(StatusCode::kDataLoss, call.context + ": answer for item " + item.id +
                                              " has no metadata.system.size; sent " +

@@ -41,15 +41,22 @@ bool Command::terminal() const {
          status == "aborted";
 }
 
-Result<Item> parse_item(Json json) {
-  DLX_RETURN_IF_ERROR(require_object_with_id(json, "item"));
+Result<Item> parse_item(const Json& json) { return parse_item(JsonRef::of(json)); }
+
+Result<Item> parse_item(JsonRef json) {
+  auto string_of = [&](std::string_view key) {
+    const JsonNode* value = json->find(key);
+    return value != nullptr && value->is_string() ? std::string(value->string()) : std::string();
+  };
+  if (!json->is_object()) return internal_error("item: answer is not a JSON object");
   Item item;
-  item.id = string_field(json, "id");
-  item.dataset_id = string_field(json, "datasetId");
-  item.filename = string_field(json, "filename");
-  item.dir = string_field(json, "dir");
-  item.name = string_field(json, "name");
-  item.updated_at = string_field(json, "updatedAt");
+  item.id = string_of("id");
+  if (item.id.empty()) return internal_error("item: answer has no string \"id\"");
+  item.dataset_id = string_of("datasetId");
+  item.filename = string_of("filename");
+  item.dir = string_of("dir");
+  item.name = string_of("name");
+  item.updated_at = string_of("updatedAt");
   item.raw = std::move(json);
   return item;
 }

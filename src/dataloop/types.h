@@ -10,13 +10,16 @@
 #include <vector>
 
 #include "common/json.h"
+#include "common/json_doc.h"
 #include "common/result.h"
 
 namespace dlexport::dataloop {
 
 struct Item {
   std::string id, dataset_id, filename, dir, name, updated_at;
-  Json raw;
+  // The item's JSON as the platform sent it: a node of its listing page (which it keeps alive)
+  // or of a document of its own.
+  JsonRef raw;
 };
 
 struct Driver {
@@ -53,7 +56,9 @@ struct User {
 };
 
 // By value: callers with a temporary (a page entry) move it in instead of copying.
-Result<Item> parse_item(Json json);
+Result<Item> parse_item(const Json& json);
+// The same for an entry of a listing page.
+Result<Item> parse_item(JsonRef json);
 Result<Driver> parse_driver(const Json& json);
 Result<Dataset> parse_dataset(const Json& json);
 Result<Command> parse_command(const Json& json);

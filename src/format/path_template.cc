@@ -26,12 +26,9 @@ bool has_dot_segment(std::string_view path) {
   return false;
 }
 
-std::string_view string_member(const Json& item, std::string_view key) {
-  if (!item.is_object()) return {};
-  for (const auto& kv : item.get_ref<const Json::object_t&>()) {
-    if (kv.first == key && kv.second.is_string()) return kv.second.get_ref<const std::string&>();
-  }
-  return {};
+std::string_view string_member(const JsonNode& item, std::string_view key) {
+  const JsonNode* value = item.find(key);
+  return value != nullptr && value->is_string() ? value->string() : std::string_view();
 }
 
 // The upload's remote_path without its trailing '/': None -> "", "a/b/" -> "/a/b".
@@ -118,6 +115,10 @@ Result<PathTemplate> PathTemplate::parse(std::string_view text) {
 }
 
 Result<std::string> PathTemplate::render(const Json& item) const {
+  return render(JsonDoc::from_json(item)->root());
+}
+
+Result<std::string> PathTemplate::render(const JsonNode& item) const {
   const std::string_view id = string_member(item, "id");
   auto reject = [&](std::string_view why) {
     return invalid_argument(

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/json.h"
+#include "common/json_doc.h"
 #include "common/result.h"
 
 namespace dlexport::format {
@@ -35,6 +36,8 @@ class PathTemplate {
 
   // The object path for one platform item JSON; kInvalidArgument naming the item on hostile or
   // missing values.
+  Result<std::string> render(const JsonNode& item) const;
+  // The same for an item held as Json (tests): copies it into a document first.
   Result<std::string> render(const Json& item) const;
 
   const std::string& text() const { return text_; }

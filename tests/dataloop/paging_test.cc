@@ -9,6 +9,7 @@ namespace dlexport::dataloop {
 namespace {
 
 using http::testing::json_response;
+using http::testing::text_response;
 using testing::body_json;
 using testing::ClientFixture;
 
@@ -105,6 +106,29 @@ TEST_F(PagingTest, ItemsKeysetBodiesMatchSpec) {
   EXPECT_EQ(body_json(requests[2])["filter"]["$and"].size(), 3u);
   // Ids come back strictly ascending with no duplicates.
   for (std::size_t i = 1; i < all.size(); ++i) EXPECT_LT(all[i - 1].id, all[i].id);
+}
+
+TEST_F(PagingTest, ListedItemsKeepTheirJsonExactlyAfterThePagerIsGone) {
+  // Items are nodes of their listing page's document, which they keep alive.
+  fake_->enqueue(
+      text_response(200, R"({"items": [{"id": "a1", "datasetId": "d1", "name": "x.jpg", "dir": "/",
+                          "metadata": {"user": {"serial": 123456789012345678901234567890,
+                                                "note": "caf\u00e9 \"q\""}}},
+                         {"id": "a2", "datasetId": "d1", "name": "y.jpg", "dir": "/s"}],
+               "hasNextPage": false, "totalItemsCount": 2})"));
+  std::vector<Item> all;
+  {
+    ItemPager pager = client().query_items("ds1");
+    all = drain(pager);
+  }
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].id, "a1");
+  EXPECT_EQ(all[1].dir, "/s");
+  const Json first = to_json(*all[0].raw);
+  EXPECT_TRUE(is_big_int(first["metadata"]["user"]["serial"]));
+  EXPECT_EQ(first["metadata"]["user"]["note"], "caf\xC3\xA9 \"q\"");
+  EXPECT_EQ(to_json(*all[1].raw), Json::parse(R"({"id": "a2", "datasetId": "d1", "name": "y.jpg",
+                                                  "dir": "/s"})"));
 }
 
 TEST_F(PagingTest, ExactPageBoundaryHonestServer) {

@@ -26,9 +26,9 @@ const std::string kAnswer =
 std::optional<std::string> full_reading(const std::string& body, std::uint64_t size) {
   auto json = parse_json(body, "answer");
   if (!json) return std::nullopt;
-  auto item = parse_item(std::move(*json));
+  auto item = parse_item(*json);
   if (!item) return std::nullopt;
-  const Json* stored = member_path(item->raw, "metadata.system.size");
+  const Json* stored = member_path(*json, "metadata.system.size");
   if (stored == nullptr || !stored->is_number_integer() || stored->get<std::int64_t>() < 0 ||
       static_cast<std::uint64_t>(stored->get<std::int64_t>()) != size) {
     return std::nullopt;

@@ -238,6 +238,7 @@ TEST(JsonDoc, RepeatedKeysKeepFirstPositionLastValue) {
            R"({"a":1,"a":2,"a":3,"b":4})",
            R"({"x":{"y":1,"z":2,"y":[3]},"x":{"q":0}})",
            R"([{"a":1},{"a":1,"a":1}])",
+           R"({"a":"x\ny","a":1,"b":"\u00e9"})",  // the replaced first value has escapes
            wide,
        }) {
     expect_doc_same_as_parse_json(text);

@@ -65,10 +65,10 @@ TEST_F(ExportE2E, EveryAnnotationTypeLandsInTheBucketWithTheDataloopFormatsBytes
     for (const auto& item : *page) {
       const auto& list = (*annotations)[item.id];
       for (const auto& a : list) types.insert(a["type"].get<std::string>());
-      const std::string path = tmpl.render(item.raw).value();
+      const std::string path = tmpl.render(*item.raw).value();
       auto it = files.find(path);
       ASSERT_NE(it, files.end()) << path;
-      EXPECT_EQ(it->second, fmt->encode(item.raw, list).value().bytes) << path;
+      EXPECT_EQ(it->second, fmt->encode(to_json(*item.raw), list).value().bytes) << path;
       ++compared;
     }
   }

@@ -170,10 +170,12 @@ class ServeE2E : public ::testing::Test {
           platform.client->list_annotations_batch(kSource, ids, dataloop::AnnotationTypes::kAll);
       ASSERT_TRUE(annotations);
       for (const auto& item : *page) {
-        const std::string path = tmpl.render(item.raw).value();
+        const std::string path = tmpl.render(*item.raw).value();
         auto it = files.find(path);
         ASSERT_NE(it, files.end()) << "missing " << path;
-        EXPECT_EQ(it->second, fmt->encode(item.raw, (*annotations)[item.id]).value().bytes) << path;
+        EXPECT_EQ(it->second,
+                  fmt->encode(to_json(*item.raw), (*annotations)[item.id]).value().bytes)
+            << path;
         ++compared;
       }
     }
