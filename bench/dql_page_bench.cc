@@ -2,10 +2,13 @@
 // the page the exporter fetches per batch), about 1.3 MB, built from golden case 013-image's
 // realistic mix (polylines, boxes, segment, ellipse, point, class with attributes).
 //
-//   BM_AnnotationPage_ClientNext  the client's whole path: request body built, HttpClient::send
-//                                 (an in-memory answer), JSON parse, envelope check, items moved
-//                                 out, keyset cursor advanced. This is what the exporter pays.
-//   BM_AnnotationPage_ParseJson   format::parse_json of the body alone (the client's parser).
+//   BM_AnnotationPage_ClientNextDoc  the client's whole path as the exporter takes it: request
+//                                 body built, HttpClient::send (an in-memory answer), the page
+//                                 parsed into a JsonDoc, envelope check, keyset cursor advanced.
+//   BM_AnnotationPage_ClientNext  the same into Json values (PageIterator::next(), for callers
+//                                 that want the DOM).
+//   BM_AnnotationPage_JsonDoc     JsonDoc::parse of the body alone (the export's parser).
+//   BM_AnnotationPage_ParseJson   parse_json of the body alone (the Json DOM parser).
 //   BM_AnnotationPage_NlohmannParse  nlohmann's Json::parse of the same body, for comparison.
 //   BM_ItemPage_ClientNext        a page of 1000 items through ItemPager (parse_item per item).
 //
@@ -17,6 +20,7 @@
 #include <memory>
 
 #include "bench/support/golden_input.h"
+#include "common/json_doc.h"
 #include "dataloop/client.h"
 #include "format/python_json.h"
 #include "http/http_client.h"
@@ -129,6 +133,37 @@ void BM_AnnotationPage_ClientNext(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(p.annotation_page.size()));
 }
 BENCHMARK(BM_AnnotationPage_ClientNext)->Unit(benchmark::kMillisecond);
+
+void BM_AnnotationPage_ClientNextDoc(benchmark::State& state) {
+  const Pages& p = pages();
+  auto client = make_client(p.annotation_page);
+  std::size_t annotations = 0;
+  for (auto _ : state) {
+    auto iterator =
+        client->annotation_pages(kDatasetId, p.item_ids, dataloop::AnnotationTypes::kAll);
+    auto page = iterator.next_doc();
+    if (!page || page->entries->size() != kPageSize) {
+      state.SkipWithError("unexpected page");
+      break;
+    }
+    annotations += page->entries->size();
+    benchmark::DoNotOptimize(page);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(annotations));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(p.annotation_page.size()));
+}
+BENCHMARK(BM_AnnotationPage_ClientNextDoc)->Unit(benchmark::kMillisecond);
+
+void BM_AnnotationPage_JsonDoc(benchmark::State& state) {
+  const Pages& p = pages();
+  for (auto _ : state) {
+    auto doc = dlexport::JsonDoc::parse(p.annotation_page, "page");
+    benchmark::DoNotOptimize(doc);
+  }
+  state.SetItemsProcessed(state.iterations() * kPageSize);
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(p.annotation_page.size()));
+}
+BENCHMARK(BM_AnnotationPage_JsonDoc)->Unit(benchmark::kMillisecond);
 
 void BM_AnnotationPage_ParseJson(benchmark::State& state) {
   const Pages& p = pages();

@@ -40,7 +40,7 @@ class VectorPool {
 
  private:
   static constexpr std::size_t kMinBytes = 256 << 10;
-  static constexpr std::size_t kMaxBytes = 64 << 20;
+  static constexpr std::size_t kMaxBytes = 16 << 20;
   static std::vector<T>& spare() {
     thread_local std::vector<T> kept;
     return kept;
