@@ -255,6 +255,10 @@ class DriverBatchExporterImpl final : public DriverBatchExporter {
   // rest (a batch usually comes from one dataset export or one dataset's events), then a GET for
   // each id the query did not return (another dataset, a hidden item, a failed query). About one
   // call per batch instead of one per item. False when stopped.
+  // Reads the batch's items: by `id $in` queries, which need the dataset (the queue holds item
+  // ids only). The dataset of the previous batch is tried first (a stream of jobs mostly comes
+  // from one dataset), else the first item is read on its own for its dataset; whatever a query
+  // did not find is read one by one. False when stopped.
   bool fetch_items(std::span<const queue::Job> jobs,
                    std::vector<std::optional<dataloop::Item>>& items,
                    std::vector<worker::ItemOutcome>& outcomes, const std::stop_token& stop) {
@@ -273,35 +277,57 @@ class DriverBatchExporterImpl final : public DriverBatchExporter {
     };
     if (jobs.empty()) return true;
     if (stop.stop_requested()) return false;
-    get_one(0);
-    if (items[0] && jobs.size() > 1) {
-      std::unordered_map<std::string, std::size_t> index;  // id -> job; first job per id
-      Json ids = Json::array();
-      for (std::size_t i = 1; i < jobs.size(); ++i) {
-        if (index.emplace(jobs[i].item_id, i).second) ids.push_back(jobs[i].item_id);
-      }
-      dataloop::ItemFilter filter;
-      filter.conditions.push_back(Json{{"id", Json{{"$in", std::move(ids)}}}});
-      dataloop::ItemPager pager = deps_.client.query_items(items[0]->dataset_id, filter);
-      while (!pager.done() && !stop.stop_requested()) {
-        auto page = pager.next();
-        if (!page) {
-          spdlog::warn("reading {} items of dataset {} in one query: {}; reading them one by one",
-                       index.size(), items[0]->dataset_id, page.error().to_string());
-          break;
-        }
-        for (auto& item : *page) {
-          auto it = index.find(item.id);
-          if (it != index.end() && !items[it->second]) items[it->second] = std::move(item);
-        }
+    const std::string remembered = last_dataset();
+    if (!remembered.empty() && jobs.size() > 1) query_items_in(remembered, jobs, items, stop);
+    if (!items[0]) {
+      get_one(0);
+      if (items[0] && items[0]->dataset_id != remembered && jobs.size() > 1) {
+        query_items_in(items[0]->dataset_id, jobs, items, stop);
       }
     }
+    if (items[0]) remember_dataset(items[0]->dataset_id);
     for (std::size_t i = 1; i < jobs.size(); ++i) {
       if (items[i]) continue;
       if (stop.stop_requested()) return false;
       get_one(i);
     }
     return true;
+  }
+
+  // The batch's unread items that are in `dataset_id`, in one query (paged).
+  void query_items_in(const std::string& dataset_id, std::span<const queue::Job> jobs,
+                      std::vector<std::optional<dataloop::Item>>& items,
+                      const std::stop_token& stop) {
+    std::unordered_map<std::string, std::size_t> index;  // id -> job; first job per id
+    Json ids = Json::array();
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      if (!items[i] && index.emplace(jobs[i].item_id, i).second) ids.push_back(jobs[i].item_id);
+    }
+    if (index.empty()) return;
+    dataloop::ItemFilter filter;
+    filter.conditions.push_back(Json{{"id", Json{{"$in", std::move(ids)}}}});
+    dataloop::ItemPager pager = deps_.client.query_items(dataset_id, filter);
+    while (!pager.done() && !stop.stop_requested()) {
+      auto page = pager.next();
+      if (!page) {
+        spdlog::warn("reading {} items of dataset {} in one query: {}; reading them one by one",
+                     index.size(), dataset_id, page.error().to_string());
+        return;
+      }
+      for (auto& item : *page) {
+        auto it = index.find(item.id);
+        if (it != index.end() && !items[it->second]) items[it->second] = std::move(item);
+      }
+    }
+  }
+
+  std::string last_dataset() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_dataset_;
+  }
+  void remember_dataset(const std::string& dataset_id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_dataset_ = dataset_id;
   }
 
   static std::vector<worker::ItemOutcome>& cancel_unfinished(
@@ -321,6 +347,7 @@ class DriverBatchExporterImpl final : public DriverBatchExporter {
   metrics::CounterFamily* cleanup_runs_ = nullptr;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<DriverState>> drivers_;  // guarded by mu_
+  std::string last_dataset_;  // guarded by mu_: where the last batch's first item was
 };
 
 }  // namespace

@@ -239,6 +239,29 @@ TEST_F(ServeE2E, KillNineAtRandomPointsLosesNoItem) {
   expect_bucket_matches(kItems);
 }
 
+TEST_F(ServeE2E, BatchesOfOneDatasetReadTheirItemsWithoutAPerBatchItemRead) {
+  // The queue holds item ids only; a batch's items are read by `id $in` in their dataset, which
+  // the first batch learns from its first item and later batches reuse.
+  constexpr int kItems = 200;  // four batches of 50
+  emu_.generate(kItems, 1);
+  const auto ids = source_ids();
+  ASSERT_EQ(ids.size(), static_cast<std::size_t>(kItems));
+  start({{"DLEXPORT_CONCURRENCY", "4"}});  // one worker: batches run one after another
+  emu_.admin("POST", "/__admin/stats/reset");
+  auto res = post_items(ids, /*webhook=*/false);
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 202) << res->body;
+  ASSERT_TRUE(wait_status([](const Json& s) {
+    return s["queue"]["depth"] == 0 && s["queue"]["in_flight"] == 0;
+  })) << status().dump();
+  EXPECT_EQ(status()["queue"]["dead_letters"], 0) << status().dump();
+  EXPECT_EQ(emu_.route_count("GET /items/{id}"), 1);
+  EXPECT_EQ(emu_.route_count("POST /datasets/{id}/items"), kItems);
+  EXPECT_EQ(serve_->terminate(), 0);
+  serve_.reset();
+  expect_bucket_matches(kItems);
+}
+
 TEST_F(ServeE2E, FaultsEndInTheDeadLetterTableAndRedriveSucceedsAfterwards) {
   constexpr int kItems = 30;
   emu_.generate(kItems, 1);
