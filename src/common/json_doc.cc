@@ -60,7 +60,7 @@ class JsonDocParser {
  private:
   static constexpr int kMaxDepth = 256;
   // Objects with more members than this find repeated keys through a hash table.
-  static constexpr std::size_t kPairwiseMembers = 12;
+  static constexpr std::size_t kPairwiseMembers = 16;
 
   struct Escaped {
     std::size_t node;
@@ -194,9 +194,18 @@ class JsonDocParser {
       --nodes()[self].count_;
     };
     if (n <= kPairwiseMembers) {
+      // Length and first and last key bytes of each member, gathered once: the pairs compare
+      // these words, and only equal words compare the keys.
+      std::uint64_t sig[kPairwiseMembers];
+      for (std::size_t i = 0; i < n; ++i) {
+        const JsonNode& node = doc_.nodes_[m[i]];
+        sig[i] = node.key_len_ |
+                 static_cast<std::uint64_t>(static_cast<unsigned char>(node.key_first_)) << 32 |
+                 static_cast<std::uint64_t>(static_cast<unsigned char>(node.key_last_)) << 40;
+      }
       for (std::size_t j = 1; j < n; ++j) {
         for (std::size_t i = 0; i < j; ++i) {
-          if (same_key(m[i], m[j])) {
+          if (sig[i] == sig[j] && same_key(m[i], m[j])) {
             repeat(m[i], m[j]);  // the earliest match is the first occurrence
             break;
           }
