@@ -16,11 +16,11 @@ std::string& spare_buffer() {
 }  // namespace
 
 void recycle_buffer(std::string buffer) {
+  // Sizes first: small buffers (static documents destroyed at exit among them) never touch the
+  // thread-local, which may already be gone then.
+  if (buffer.capacity() < kRecycledMin || buffer.capacity() > kRecycledMax) return;
   std::string& spare = spare_buffer();
-  if (buffer.capacity() < kRecycledMin || buffer.capacity() > kRecycledMax ||
-      buffer.capacity() <= spare.capacity()) {
-    return;
-  }
+  if (buffer.capacity() <= spare.capacity()) return;
   buffer.clear();
   spare = std::move(buffer);
 }

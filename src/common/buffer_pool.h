@@ -25,9 +25,10 @@ template <typename T>
 class VectorPool {
  public:
   static void recycle(std::vector<T> v) {
-    std::vector<T>& kept = spare();
     const std::size_t bytes = v.capacity() * sizeof(T);
-    if (bytes < kMinBytes || bytes > kMaxBytes || v.capacity() <= kept.capacity()) return;
+    if (bytes < kMinBytes || bytes > kMaxBytes) return;  // before touching the thread-local
+    std::vector<T>& kept = spare();
+    if (v.capacity() <= kept.capacity()) return;
     v.clear();
     kept = std::move(v);
   }
