@@ -13,6 +13,9 @@ namespace dlexport {
 
 // --- JsonNode ---------------------------------------------------------------------------------
 
+// A megabyte page is ~100k nodes: their size is most of a document's memory.
+static_assert(sizeof(JsonNode) == 32, "JsonNode grew");
+
 const JsonNode* JsonNode::find(std::string_view key) const {
   if (!is_object() || key.size() > std::numeric_limits<std::uint32_t>::max()) return nullptr;
   const auto len = static_cast<std::uint32_t>(key.size());
