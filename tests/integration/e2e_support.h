@@ -10,12 +10,15 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 
 #include "app/export_run.h"
 #include "app/wiring.h"
 #include "config/config.h"
+#include "format/format.h"
+#include "format/path_template.h"
 #include "http/curl/curl_http_client.h"
 #include "tests/support/emulator_process.h"
 #include "tests/support/paths.h"
@@ -116,6 +119,56 @@ class Emu {
       files["/" + std::filesystem::relative(entry.path(), root).generic_string()] = bytes.str();
     }
     return files;
+  }
+
+  // Checks that every item of `dataset_id` (read through a client of its own, with state in
+  // `probe_state`) is in the bucket at the default template's path, with the bytes the dataloop
+  // format makes of it and its annotations. Returns how many items matched and, in `types`, the
+  // annotation types seen.
+  int expect_bucket_matches_format(const std::filesystem::path& probe_state,
+                                   const std::string& dataset_id,
+                                   std::set<std::string>* types = nullptr) {
+    const auto files = bucket_files();
+    auto platform = app::make_platform(options(probe_state)).value();
+    auto fmt = format::make_format("dataloop").value();
+    auto tmpl = format::PathTemplate::parse(format::kDefaultPathTemplate).value();
+    dataloop::ItemPager pager = platform.client->query_items(dataset_id);
+    int matched = 0;
+    while (!pager.done()) {
+      auto page = pager.next();
+      if (!page) {
+        ADD_FAILURE() << page.error().to_string();
+        return matched;
+      }
+      std::vector<std::string> ids;
+      for (const auto& item : *page) ids.push_back(item.id);
+      if (ids.empty()) break;
+      auto annotations =
+          platform.client->list_annotations_batch(dataset_id, ids, dataloop::AnnotationTypes::kAll);
+      if (!annotations) {
+        ADD_FAILURE() << annotations.error().to_string();
+        return matched;
+      }
+      for (const auto& item : *page) {
+        const auto& list = (*annotations)[item.id];
+        if (types != nullptr) {
+          for (const auto& a : list) {
+            if (a.contains("type") && a["type"].is_string())
+              types->insert(a["type"].get<std::string>());
+          }
+        }
+        const std::string path = tmpl.render(*item.raw).value();
+        auto it = files.find(path);
+        if (it == files.end()) {
+          ADD_FAILURE() << "missing " << path;
+          continue;
+        }
+        const std::string expected = fmt->encode(to_json(*item.raw), list).value().bytes;
+        EXPECT_EQ(it->second, expected) << path;
+        if (it->second == expected) ++matched;
+      }
+    }
+    return matched;
   }
 
   // Options as `dlexport` would build them from this environment (plus `extra` variables).

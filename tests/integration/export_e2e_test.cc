@@ -44,35 +44,9 @@ TEST_F(ExportE2E, EveryAnnotationTypeLandsInTheBucketWithTheDataloopFormatsBytes
 
   // Compare every bucket file with format::make_format("dataloop") over the emulator's item and
   // annotations, read independently through the client.
-  const auto files = emu_.bucket_files();
-  ASSERT_EQ(files.size(), 40u);
-  auto options = emu_.options(state_);
-  auto platform = app::make_platform(options).value();
-  auto fmt = format::make_format("dataloop").value();
-  auto tmpl = format::PathTemplate::parse(format::kDefaultPathTemplate).value();
-  dataloop::ItemPager pager = platform.client->query_items(kSource);
+  EXPECT_EQ(emu_.bucket_files().size(), 40u);
   std::set<std::string> types;
-  int compared = 0;
-  while (!pager.done()) {
-    auto page = pager.next();
-    ASSERT_TRUE(page) << page.error().to_string();
-    std::vector<std::string> ids;
-    for (const auto& item : *page) ids.push_back(item.id);
-    if (ids.empty()) break;
-    auto annotations =
-        platform.client->list_annotations_batch(kSource, ids, dataloop::AnnotationTypes::kAll);
-    ASSERT_TRUE(annotations);
-    for (const auto& item : *page) {
-      const auto& list = (*annotations)[item.id];
-      for (const auto& a : list) types.insert(a["type"].get<std::string>());
-      const std::string path = tmpl.render(*item.raw).value();
-      auto it = files.find(path);
-      ASSERT_NE(it, files.end()) << path;
-      EXPECT_EQ(it->second, fmt->encode(to_json(*item.raw), list).value().bytes) << path;
-      ++compared;
-    }
-  }
-  EXPECT_EQ(compared, 40);
+  EXPECT_EQ(emu_.expect_bucket_matches_format(state_, kSource, &types), 40);
   EXPECT_GE(types.size(), 19u) << "the fixture covers every annotation type, note included";
   // Immediate cleanup emptied the staging dataset; the source dataset is untouched.
   Json counts = emu_.admin("GET", "/__admin/counts");

@@ -153,33 +153,9 @@ class ServeE2E : public ::testing::Test {
 
   // Every item of the source dataset is in the bucket with the dataloop format's bytes.
   void expect_bucket_matches(std::size_t expected) {
-    const auto files = emu_.bucket_files();
-    EXPECT_EQ(files.size(), expected);
-    auto platform = app::make_platform(emu_.options(state_ / "probe")).value();
-    auto fmt = format::make_format("dataloop").value();
-    auto tmpl = format::PathTemplate::parse(format::kDefaultPathTemplate).value();
-    dataloop::ItemPager pager = platform.client->query_items(kSource);
-    std::size_t compared = 0;
-    while (!pager.done()) {
-      auto page = pager.next();
-      ASSERT_TRUE(page) << page.error().to_string();
-      std::vector<std::string> ids;
-      for (const auto& item : *page) ids.push_back(item.id);
-      if (ids.empty()) break;
-      auto annotations =
-          platform.client->list_annotations_batch(kSource, ids, dataloop::AnnotationTypes::kAll);
-      ASSERT_TRUE(annotations);
-      for (const auto& item : *page) {
-        const std::string path = tmpl.render(*item.raw).value();
-        auto it = files.find(path);
-        ASSERT_NE(it, files.end()) << "missing " << path;
-        EXPECT_EQ(it->second,
-                  fmt->encode(to_json(*item.raw), (*annotations)[item.id]).value().bytes)
-            << path;
-        ++compared;
-      }
-    }
-    EXPECT_EQ(compared, expected);
+    EXPECT_EQ(emu_.bucket_files().size(), expected);
+    EXPECT_EQ(emu_.expect_bucket_matches_format(state_ / "probe", kSource),
+              static_cast<int>(expected));
   }
 
   httplib::Result post_items(const std::vector<std::string>& ids, bool webhook) {
