@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/json_lex.h"
 #include "common/json_scan.h"
 #include "common/utf8.h"
 
@@ -58,9 +59,9 @@ class BigIntPreservingSax {
 // duplicate key, a byte-order mark, nesting deeper than kMaxDepth, a float out of double range —
 // makes parse() return false, and parse_json() runs nlohmann's parser, which gives the value or the
 // error message.
-class FastParser {
+class FastParser : private json_lex::Cursor {
  public:
-  explicit FastParser(std::string_view text) : p_(text.data()), end_(text.data() + text.size()) {}
+  explicit FastParser(std::string_view text) : Cursor(text.data(), text.data() + text.size()) {}
 
   bool parse(Json& out) {
     skip_whitespace();
@@ -71,19 +72,6 @@ class FastParser {
 
  private:
   static constexpr int kMaxDepth = 256;
-
-  void skip_whitespace() {
-    while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
-  }
-
-  bool word(std::string_view w) {
-    if (static_cast<std::size_t>(end_ - p_) < w.size() ||
-        std::memcmp(p_, w.data(), w.size()) != 0) {
-      return false;
-    }
-    p_ += w.size();
-    return true;
-  }
 
   bool value(Json& out, int depth) {
     if (p_ == end_) return false;
@@ -138,16 +126,9 @@ class FastParser {
       Json member;  // not values_.back(): the recursion may reallocate values_
       if (!value(member, depth + 1)) return false;
       values_.push_back(std::move(member));
-      skip_whitespace();
-      if (p_ == end_) return false;
-      if (*p_ == ',') {
-        ++p_;
-        skip_whitespace();
-        continue;
-      }
-      if (*p_ != '}') return false;
-      ++p_;
-      break;
+      bool more = false;
+      if (!after_element('}', &more)) return false;
+      if (!more) break;
     }
     out = Json(Json::value_t::object);
     auto& members = out.get_ref<Json::object_t&>();
@@ -174,16 +155,9 @@ class FastParser {
       Json element;
       if (!value(element, depth + 1)) return false;
       values_.push_back(std::move(element));
-      skip_whitespace();
-      if (p_ == end_) return false;
-      if (*p_ == ',') {
-        ++p_;
-        skip_whitespace();
-        continue;
-      }
-      if (*p_ != ']') return false;
-      ++p_;
-      break;
+      bool more = false;
+      if (!after_element(']', &more)) return false;
+      if (!more) break;
     }
     out = Json(Json::value_t::array);
     auto& elements = out.get_ref<Json::array_t&>();
@@ -193,45 +167,6 @@ class FastParser {
     }
     values_.resize(value_base);
     return true;
-  }
-
-  static int hex_digit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  }
-
-  // The 4 hex digits after "\u" at p_ (p_ at the backslash); advances past them.
-  bool u_escape(unsigned* unit) {
-    if (end_ - p_ < 6 || p_[0] != '\\' || p_[1] != 'u') return false;
-    unsigned value = 0;
-    for (int i = 2; i < 6; ++i) {
-      const int d = hex_digit(p_[i]);
-      if (d < 0) return false;
-      value = (value << 4) | static_cast<unsigned>(d);
-    }
-    p_ += 6;
-    *unit = value;
-    return true;
-  }
-
-  static void append_utf8(std::string& out, unsigned cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
   }
 
   // p_ at the opening quote; leaves p_ after the closing one.
@@ -250,7 +185,12 @@ class FastParser {
       }
       if (c == '\\') {
         out.append(run, p_);
-        if (!escape(out)) return false;
+        char decoded[4];
+        std::size_t consumed = 0;
+        const int n = json_lex::decode_escape(p_, end_, decoded, &consumed);
+        if (n < 0) return false;
+        out.append(decoded, static_cast<std::size_t>(n));
+        p_ += consumed;
         run = p_;
         continue;
       }
@@ -263,110 +203,32 @@ class FastParser {
     }
   }
 
-  // p_ at the backslash.
-  bool escape(std::string& out) {
-    if (end_ - p_ < 2) return false;
-    switch (p_[1]) {
-      case '"':
-        out += '"';
-        break;
-      case '\\':
-        out += '\\';
-        break;
-      case '/':
-        out += '/';
-        break;
-      case 'b':
-        out += '\b';
-        break;
-      case 'f':
-        out += '\f';
-        break;
-      case 'n':
-        out += '\n';
-        break;
-      case 'r':
-        out += '\r';
-        break;
-      case 't':
-        out += '\t';
-        break;
-      case 'u': {
-        unsigned unit;
-        if (!u_escape(&unit)) return false;
-        if (unit >= 0xDC00 && unit <= 0xDFFF) return false;  // a lone low surrogate
-        if (unit >= 0xD800 && unit <= 0xDBFF) {
-          unsigned low;
-          if (!u_escape(&low) || low < 0xDC00 || low > 0xDFFF) return false;
-          unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
-        }
-        append_utf8(out, unit);
-        return true;
-      }
-      default:
-        return false;
-    }
-    p_ += 2;
-    return true;
-  }
-
-  static bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
   bool number(Json& out) {
     const char* start = p_;
-    if (p_ != end_ && *p_ == '-') ++p_;
-    if (p_ == end_ || !is_digit(*p_)) return false;
-    if (*p_ == '0') {
-      ++p_;
-    } else {
-      while (p_ != end_ && is_digit(*p_)) ++p_;
-    }
-    bool integral = true;
-    if (p_ != end_ && *p_ == '.') {
-      integral = false;
-      ++p_;
-      if (p_ == end_ || !is_digit(*p_)) return false;
-      while (p_ != end_ && is_digit(*p_)) ++p_;
-    }
-    if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
-      integral = false;
-      ++p_;
-      if (p_ != end_ && (*p_ == '+' || *p_ == '-')) ++p_;
-      if (p_ == end_ || !is_digit(*p_)) return false;
-      while (p_ != end_ && is_digit(*p_)) ++p_;
-    }
-    if (integral) {
-      if (*start == '-') {
-        std::int64_t v = 0;
-        const auto [ptr, ec] = std::from_chars(start, p_, v);
-        if (ec == std::errc::result_out_of_range) {
-          out = make_big_int(std::string_view(start, static_cast<std::size_t>(p_ - start)));
-          return true;
-        }
-        if (ec != std::errc() || ptr != p_) return false;
-        out = Json(static_cast<Json::number_integer_t>(v));
+    bool integral = false;
+    const char* stop = json_lex::scan_number(p_, end_, &integral);
+    if (stop == nullptr) return false;
+    p_ = stop;
+    const json_lex::Number n = json_lex::number_value(start, stop, integral);
+    switch (n.kind) {
+      case json_lex::Number::Kind::kInt:
+        out = Json(static_cast<Json::number_integer_t>(n.i));
         return true;
-      }
-      std::uint64_t v = 0;
-      const auto [ptr, ec] = std::from_chars(start, p_, v);
-      if (ec == std::errc::result_out_of_range) {
-        out = make_big_int(std::string_view(start, static_cast<std::size_t>(p_ - start)));
+      case json_lex::Number::Kind::kUint:
+        out = Json(static_cast<Json::number_unsigned_t>(n.u));
         return true;
-      }
-      if (ec != std::errc() || ptr != p_) return false;
-      out = Json(static_cast<Json::number_unsigned_t>(v));
-      return true;
+      case json_lex::Number::Kind::kFloat:
+        out = Json(static_cast<Json::number_float_t>(n.d));
+        return true;
+      case json_lex::Number::Kind::kBigInt:
+        out = make_big_int(std::string_view(start, static_cast<std::size_t>(stop - start)));
+        return true;
+      case json_lex::Number::Kind::kInvalid:
+        return false;
     }
-    double v = 0;
-    const auto [ptr, ec] = std::from_chars(start, p_, v);
-    // Out of range (overflow or underflow): nlohmann decides (an error, or 0 / a subnormal).
-    if (ec != std::errc() || ptr != p_ || !std::isfinite(v)) return false;
-    out = Json(static_cast<Json::number_float_t>(v));
-    return true;
+    return false;
   }
 
-  const char* p_;
-  const char* end_;
   std::vector<std::string> keys_;  // keys of the objects being parsed, innermost last
   std::vector<Json> values_;       // members and elements being parsed, innermost last
 };

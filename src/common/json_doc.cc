@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "common/buffer_pool.h"
+#include "common/json_lex.h"
 #include "common/json_scan.h"
 #include "common/utf8.h"
 
@@ -43,10 +44,10 @@ const JsonNode& JsonNode::at(std::size_t i) const {
 // its raw (still escaped) bytes; strings with escapes are listed. Only when the whole text is
 // valid does the second pass decode those few strings in place, so a failed first pass leaves
 // the text untouched for parse_json()'s fallback.
-class JsonDocParser {
+class JsonDocParser : private json_lex::Cursor {
  public:
   explicit JsonDocParser(JsonDoc& doc)
-      : doc_(doc), p_(doc.text_.data()), end_(doc.text_.data() + doc.text_.size()) {}
+      : Cursor(doc.text_.data(), doc.text_.data() + doc.text_.size()), doc_(doc) {}
 
   bool parse() {
     // About one node per 12 bytes of platform JSON; growing past it is cheap (nodes are trivially
@@ -71,19 +72,6 @@ class JsonDocParser {
   };
 
   std::vector<JsonNode>& nodes() { return doc_.nodes_; }
-
-  void skip_whitespace() {
-    while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
-  }
-
-  bool word(std::string_view w) {
-    if (static_cast<std::size_t>(end_ - p_) < w.size() ||
-        std::memcmp(p_, w.data(), w.size()) != 0) {
-      return false;
-    }
-    p_ += w.size();
-    return true;
-  }
 
   // Appends the value at p_ (and its subtree) to the tape.
   bool value(int depth) {
@@ -156,16 +144,9 @@ class JsonDocParser {
         escaped_keys = true;
       }
       members_.push_back(member);
-      skip_whitespace();
-      if (p_ == end_) return false;
-      if (*p_ == ',') {
-        ++p_;
-        skip_whitespace();
-        continue;
-      }
-      if (*p_ != '}') return false;
-      ++p_;
-      break;
+      bool more = false;
+      if (!after_element('}', &more)) return false;
+      if (!more) break;
     }
     const std::size_t n = members_.size() - base;
     nodes()[self].count_ = static_cast<std::uint32_t>(n);
@@ -254,16 +235,9 @@ class JsonDocParser {
     for (;;) {
       if (!value(depth + 1)) return false;
       ++n;
-      skip_whitespace();
-      if (p_ == end_) return false;
-      if (*p_ == ',') {
-        ++p_;
-        skip_whitespace();
-        continue;
-      }
-      if (*p_ != ']') return false;
-      ++p_;
-      break;
+      bool more = false;
+      if (!after_element(']', &more)) return false;
+      if (!more) break;
     }
     nodes()[self].count_ = n;
     return true;
@@ -301,53 +275,13 @@ class JsonDocParser {
     }
   }
 
-  static int hex_digit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  }
-
-  // The 4 hex digits of "\uXXXX" at p (p at the backslash), or -1.
-  static long u_escape(const char* p, const char* end) {
-    if (end - p < 6 || p[0] != '\\' || p[1] != 'u') return -1;
-    long value = 0;
-    for (int i = 2; i < 6; ++i) {
-      const int d = hex_digit(p[i]);
-      if (d < 0) return -1;
-      value = (value << 4) | d;
-    }
-    return value;
-  }
-
   // Validates the escape at p_ (a backslash) and moves past it.
   bool skip_escape() {
-    if (end_ - p_ < 2) return false;
-    switch (p_[1]) {
-      case '"':
-      case '\\':
-      case '/':
-      case 'b':
-      case 'f':
-      case 'n':
-      case 'r':
-      case 't':
-        p_ += 2;
-        return true;
-      case 'u': {
-        const long unit = u_escape(p_, end_);
-        if (unit < 0 || (unit >= 0xDC00 && unit <= 0xDFFF)) return false;  // lone low surrogate
-        p_ += 6;
-        if (unit >= 0xD800 && unit <= 0xDBFF) {
-          const long low = u_escape(p_, end_);
-          if (low < 0xDC00 || low > 0xDFFF) return false;
-          p_ += 6;
-        }
-        return true;
-      }
-      default:
-        return false;
-    }
+    char scratch[4];
+    std::size_t consumed = 0;
+    if (json_lex::decode_escape(p_, end_, scratch, &consumed) < 0) return false;
+    p_ += consumed;
+    return true;
   }
 
   // Decodes a validated escaped string in place: the text never grows ("\n" -> 1 byte,
@@ -365,39 +299,12 @@ class JsonDocParser {
         *w++ = *r++;
         continue;
       }
-      char c = r[1];
-      switch (c) {
-        case 'b':
-          c = '\b';
-          break;
-        case 'f':
-          c = '\f';
-          break;
-        case 'n':
-          c = '\n';
-          break;
-        case 'r':
-          c = '\r';
-          break;
-        case 't':
-          c = '\t';
-          break;
-        case 'u': {
-          auto cp = static_cast<unsigned>(u_escape(r, end));
-          r += 6;
-          if (cp >= 0xD800 && cp <= 0xDBFF) {
-            const auto low = static_cast<unsigned>(u_escape(r, end));
-            r += 6;
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-          }
-          w = put_utf8(w, cp);
-          continue;
-        }
-        default:  // '"', '\\', '/'
-          break;
-      }
-      *w++ = c;
-      r += 2;
+      char decoded[4];
+      std::size_t consumed = 0;
+      const int n = json_lex::decode_escape(r, end, decoded, &consumed);
+      if (n < 0) break;  // validated by the first pass: cannot happen
+      for (int i = 0; i < n; ++i) *w++ = decoded[i];
+      r += consumed;
     }
     const auto len = static_cast<std::uint32_t>(w - begin);
     if (e.key) {
@@ -406,27 +313,6 @@ class JsonDocParser {
       node.count_ = len;
     }
   }
-
-  static char* put_utf8(char* w, unsigned cp) {
-    if (cp < 0x80) {
-      *w++ = static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      *w++ = static_cast<char>(0xC0 | (cp >> 6));
-      *w++ = static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      *w++ = static_cast<char>(0xE0 | (cp >> 12));
-      *w++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      *w++ = static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      *w++ = static_cast<char>(0xF0 | (cp >> 18));
-      *w++ = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      *w++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      *w++ = static_cast<char>(0x80 | (cp & 0x3F));
-    }
-    return w;
-  }
-
-  static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
   static void set_key(JsonNode& node, const char* key, std::uint32_t len) {
     node.key_ = key;
@@ -437,65 +323,38 @@ class JsonDocParser {
 
   bool number(JsonNode& out) {
     const char* start = p_;
-    if (p_ != end_ && *p_ == '-') ++p_;
-    if (p_ == end_ || !is_digit(*p_)) return false;
-    if (*p_ == '0') {
-      ++p_;
-    } else {
-      while (p_ != end_ && is_digit(*p_)) ++p_;
-    }
-    bool integral = true;
-    if (p_ != end_ && *p_ == '.') {
-      integral = false;
-      ++p_;
-      if (p_ == end_ || !is_digit(*p_)) return false;
-      while (p_ != end_ && is_digit(*p_)) ++p_;
-    }
-    if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
-      integral = false;
-      ++p_;
-      if (p_ != end_ && (*p_ == '+' || *p_ == '-')) ++p_;
-      if (p_ == end_ || !is_digit(*p_)) return false;
-      while (p_ != end_ && is_digit(*p_)) ++p_;
-    }
-    const auto big = [&] {
-      out.type_ = JsonNode::Type::kBigInt;
-      out.u_.s = start;
-      out.count_ = static_cast<std::uint32_t>(p_ - start);
-      return p_ - start < 100000;
-    };
-    if (integral) {
-      if (*start == '-') {
-        std::int64_t v = 0;
-        const auto [ptr, ec] = std::from_chars(start, p_, v);
-        if (ec == std::errc::result_out_of_range) return big();
-        if (ec != std::errc() || ptr != p_) return false;
+    bool integral = false;
+    const char* stop = json_lex::scan_number(p_, end_, &integral);
+    if (stop == nullptr) return false;
+    p_ = stop;
+    const json_lex::Number n = json_lex::number_value(start, stop, integral);
+    switch (n.kind) {
+      case json_lex::Number::Kind::kInt:
         out.type_ = JsonNode::Type::kInt;
-        out.u_.i = v;
+        out.u_.i = n.i;
         return true;
-      }
-      std::uint64_t v = 0;
-      const auto [ptr, ec] = std::from_chars(start, p_, v);
-      if (ec == std::errc::result_out_of_range) return big();
-      if (ec != std::errc() || ptr != p_) return false;
-      out.type_ = JsonNode::Type::kUint;
-      out.u_.u = v;
-      return true;
+      case json_lex::Number::Kind::kUint:
+        out.type_ = JsonNode::Type::kUint;
+        out.u_.u = n.u;
+        return true;
+      case json_lex::Number::Kind::kFloat:
+        out.type_ = JsonNode::Type::kFloat;
+        out.u_.d = n.d;
+        return true;
+      case json_lex::Number::Kind::kBigInt:
+        out.type_ = JsonNode::Type::kBigInt;
+        out.u_.s = start;
+        out.count_ = static_cast<std::uint32_t>(stop - start);
+        return true;
+      case json_lex::Number::Kind::kInvalid:
+        return false;
     }
-    double v = 0;
-    const auto [ptr, ec] = std::from_chars(start, p_, v);
-    // Out of range (overflow or underflow): the fallback decides (an error, or 0 / a subnormal).
-    if (ec != std::errc() || ptr != p_ || !std::isfinite(v)) return false;
-    out.type_ = JsonNode::Type::kFloat;
-    out.u_.d = v;
-    return true;
+    return false;
   }
 
   static constexpr std::size_t kEmpty = std::numeric_limits<std::size_t>::max();
 
   JsonDoc& doc_;
-  char* p_;
-  const char* end_;
   std::vector<std::size_t> members_;  // node indices of the open objects' members
   std::vector<std::size_t> table_;    // find_repeated_keys()' hash table
   std::vector<Escaped> escaped_;

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "common/json_lex.h"
 #include "common/json_scan.h"
 #include "common/utf8.h"
 
@@ -57,21 +58,9 @@ class Scanner {
       if (c < 0x20) return false;
       if (c == '\\') {
         escaped = true;
-        if (i + 1 == rest.size()) return false;
-        switch (rest[i + 1]) {
-          case '"':
-          case '\\':
-          case '/':
-          case 'b':
-          case 'f':
-          case 'n':
-          case 'r':
-          case 't':
-            i += 2;
-            continue;
-          default:
-            return false;
-        }
+        if (i + 1 == rest.size() || json_lex::simple_escape(rest[i + 1]) < 0) return false;
+        i += 2;
+        continue;
       }
       unsigned code_point = 0;
       const std::size_t length = decode_utf8(rest, i, &code_point);
@@ -82,30 +71,10 @@ class Scanner {
 
   // A number per the JSON grammar; `integer` when it has no fraction and no exponent.
   bool number(std::string_view& text, bool& integer) {
-    const char* start = p_;
-    auto digits = [this] {
-      const char* from = p_;
-      while (p_ != end_ && *p_ >= '0' && *p_ <= '9') ++p_;
-      return p_ != from;
-    };
-    consume('-');
-    if (consume('0')) {
-      if (p_ != end_ && *p_ >= '0' && *p_ <= '9') return false;  // no leading zeros
-    } else if (!digits()) {
-      return false;
-    }
-    integer = true;
-    if (consume('.')) {
-      integer = false;
-      if (!digits()) return false;
-    }
-    if (at('e') || at('E')) {
-      integer = false;
-      ++p_;
-      if (!consume('+')) consume('-');
-      if (!digits()) return false;
-    }
-    text = std::string_view(start, static_cast<std::size_t>(p_ - start));
+    const char* stop = json_lex::scan_number(p_, end_, &integer);
+    if (stop == nullptr) return false;
+    text = std::string_view(p_, static_cast<std::size_t>(stop - p_));
+    p_ = stop;
     return true;
   }
 
